@@ -1,0 +1,199 @@
+// knobs — a C++ client for OpenAI-compatible chat-completion servers.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef KNOBS_ERROR_HPP
+#define KNOBS_ERROR_HPP
+
+/// \file
+/// What can go wrong, as values and as exceptions.
+///
+/// Every failure knobs reports has an `errc` (an `error_code` in knobs'
+/// own category) and a message written for the user. Non-throwing calls return
+/// `knobs::result<T>`, whose error is an `error_info` carrying that code, the
+/// message, the place at fault (a knob, a request field, a JSON path) and, for
+/// failures reported by a server, the server's own diagnostics. Throwing calls
+/// throw a `knobs::error` subclass that carries the same `error_info`.
+
+#include <boost/assert/source_location.hpp>
+#include <boost/system/error_category.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
+
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace knobs {
+
+/// The kinds of failure knobs reports, in `knobs::error_category()`.
+enum class errc {
+  /// A sampling knob was given a value outside its range (or NaN/infinity).
+  invalid_knob = 1,
+  /// A request the API would reject (see `chat_request::validate()`), or a
+  /// field set in a way that would lose data (e.g. `extra` over a typed field).
+  invalid_request,
+  /// Bytes from a server that are not the documented shape: bad JSON, or a
+  /// field of the wrong type. The message names the JSON path.
+  invalid_response,
+  /// The server answered with an error (an HTTP error status and/or an
+  /// `{"error": {...}}` body). `error_info::api` has the details.
+  api_error,
+};
+
+namespace detail {
+
+class error_category_impl final : public boost::system::error_category {
+public:
+  // A fixed id keeps codes comparable across shared-library boundaries.
+  constexpr error_category_impl() noexcept : error_category(0x6b6e6f6273ull) {}
+
+  const char* name() const noexcept override { return "knobs"; }
+
+  std::string message(int ev) const override {
+    switch (static_cast<errc>(ev)) {
+    case errc::invalid_knob:
+      return "sampling knob out of range";
+    case errc::invalid_request:
+      return "invalid request";
+    case errc::invalid_response:
+      return "invalid response from server";
+    case errc::api_error:
+      return "error reported by the API server";
+    }
+    return "unknown knobs error";
+  }
+};
+
+} // namespace detail
+
+/// The category of every `knobs::errc`.
+inline const boost::system::error_category& error_category() noexcept {
+  static const detail::error_category_impl instance;
+  return instance;
+}
+
+/// Makes `knobs::errc` usable as a `boost::system::error_code`.
+inline boost::system::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+
+/// What a server said about a failed request: the HTTP status and the fields of
+/// the API's error body `{"error": {"message", "type", "param", "code"}}`.
+struct api_error_info {
+  /// HTTP status, or 0 when the error came without one (an error event in
+  /// the middle of a stream).
+  int status = 0;
+  /// The server's human-readable message ("" if it sent none).
+  std::string message;
+  /// e.g. "invalid_request_error"; absent when the body had none or `null`.
+  std::optional<std::string> type;
+  /// The request field at fault, e.g. "temperature".
+  std::optional<std::string> param;
+  /// The server's error code. OpenAI sends strings ("invalid_api_key"); vLLM
+  /// and llama.cpp send integers, which are kept here in decimal ("400").
+  std::optional<std::string> code;
+  /// The `x-request-id` response header, when the server sent one.
+  std::string request_id;
+};
+
+/// One failure, as returned by every non-throwing knobs call.
+struct error_info {
+  /// A `knobs::errc` (or, for transport failures, the underlying Asio code).
+  boost::system::error_code code;
+  /// A complete message for the user, e.g.
+  /// "temperature must be in [0, 2], got 2.5".
+  std::string message;
+  /// What is at fault: a knob name ("temperature"), a request field
+  /// ("top_logprobs") or a JSON path ("choices[0].message.content"); "" if none.
+  std::string where;
+  /// Set when the failure was reported by a server.
+  std::optional<api_error_info> api;
+};
+
+/// Writes the message (what a user should read) to a stream.
+inline std::ostream& operator<<(std::ostream& os, const error_info& e) { return os << e.message; }
+
+/// The base of every exception knobs throws. `what()` is `info().message`.
+class error : public std::runtime_error {
+public:
+  explicit error(error_info info)
+      : std::runtime_error(info.message), info_(std::move(info)) {}
+
+  /// Everything known about the failure.
+  const error_info& info() const noexcept { return info_; }
+  /// The failure's code; compare with `knobs::errc` values.
+  const boost::system::error_code& code() const noexcept { return info_.code; }
+  /// The knob, field or JSON path at fault ("" if none).
+  const std::string& where() const noexcept { return info_.where; }
+
+private:
+  error_info info_;
+};
+
+/// A sampling knob was given a value outside its range. `where()` names the knob.
+class knob_error : public error {
+public:
+  using error::error;
+};
+
+/// A request the API would reject. `where()` names the request field.
+class request_error : public error {
+public:
+  using error::error;
+};
+
+/// A server's bytes did not have the documented shape. `where()` is the JSON
+/// path of the offending value ("" when the body was not JSON at all).
+class parse_error : public error {
+public:
+  using error::error;
+};
+
+/// The server reported an error; `api()` has its status and diagnostics.
+class api_error : public error {
+public:
+  using error::error;
+
+  /// The server's diagnostics. Always present for an `api_error`.
+  const api_error_info& api() const noexcept { return *info().api; }
+};
+
+/// The result of a non-throwing knobs call: a `T`, or the `error_info` saying
+/// why not. `value()` throws the matching `knobs::error` subclass.
+template <class T> using result = boost::system::result<T, error_info>;
+
+/// Throws the `knobs::error` subclass that matches `info.code`.
+[[noreturn]] inline void throw_error(error_info info) {
+  if (info.code == make_error_code(errc::invalid_knob))
+    throw knob_error(std::move(info));
+  if (info.code == make_error_code(errc::invalid_request))
+    throw request_error(std::move(info));
+  if (info.code == make_error_code(errc::invalid_response))
+    throw parse_error(std::move(info));
+  if (info.api)
+    throw api_error(std::move(info));
+  throw error(std::move(info));
+}
+
+/// Called by `boost::system::result<T, error_info>::value()` (found by ADL).
+[[noreturn]] inline void throw_exception_from_error(const error_info& info,
+                                                    const boost::source_location&) {
+  throw_error(info);
+}
+
+/// Makes an `error_info` with a knobs code, a message and the place at fault.
+inline error_info make_error(errc code, std::string message, std::string where = {}) {
+  return error_info{make_error_code(code), std::move(message), std::move(where), std::nullopt};
+}
+
+} // namespace knobs
+
+namespace boost {
+namespace system {
+template <> struct is_error_code_enum<::knobs::errc> : std::true_type {};
+} // namespace system
+} // namespace boost
+
+#endif

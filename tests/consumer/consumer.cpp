@@ -1,0 +1,12 @@
+// A user's program: builds the lesson's request and prints what it would send.
+#include <knobs/knobs.hpp>
+
+#include <iostream>
+
+int main() {
+  auto request = knobs::chat_request{"gpt-oss-120b"}
+                     .user("In one sentence, describe a city at night.")
+                     .temperature(0.7)
+                     .max_tokens(60);
+  std::cout << knobs::to_json(request) << '\n' << knobs::version_string << '\n';
+}

@@ -1,0 +1,52 @@
+#include <knobs/error.hpp>
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+TEST_CASE("knobs error codes have their own category and readable messages") {
+  boost::system::error_code ec = knobs::errc::invalid_knob;
+  CHECK(ec.category() == knobs::error_category());
+  CHECK(std::string(ec.category().name()) == "knobs");
+  CHECK(ec.message() == "sampling knob out of range");
+  CHECK(boost::system::error_code(knobs::errc::api_error).message() ==
+        "error reported by the API server");
+  CHECK(ec != boost::system::error_code(knobs::errc::invalid_request));
+}
+
+TEST_CASE("throw_error throws the exception class that matches the code") {
+  CHECK_THROWS_AS(knobs::throw_error(knobs::make_error(knobs::errc::invalid_knob, "m")),
+                  knobs::knob_error);
+  CHECK_THROWS_AS(knobs::throw_error(knobs::make_error(knobs::errc::invalid_request, "m")),
+                  knobs::request_error);
+  CHECK_THROWS_AS(knobs::throw_error(knobs::make_error(knobs::errc::invalid_response, "m")),
+                  knobs::parse_error);
+  auto api = knobs::make_error(knobs::errc::api_error, "Invalid value for temperature", "temperature");
+  api.api = knobs::api_error_info{400, "Invalid value", "invalid_request_error", "temperature",
+                                  "invalid_value", "req_123"};
+  try {
+    knobs::throw_error(api);
+    FAIL("throw_error returned");
+  } catch (const knobs::api_error& e) {
+    CHECK(e.api().status == 400);
+    CHECK(e.api().param == "temperature");
+    CHECK(e.api().request_id == "req_123");
+    CHECK(std::string(e.what()) == "Invalid value for temperature");
+    CHECK(e.where() == "temperature");
+  }
+}
+
+TEST_CASE("result<T>::value() throws the error's exception, carrying its info") {
+  knobs::result<int> r = knobs::make_error(knobs::errc::invalid_response, "choices: expected array", "choices");
+  CHECK_FALSE(r.has_value());
+  try {
+    (void)r.value();
+    FAIL("value() returned");
+  } catch (const knobs::parse_error& e) {
+    CHECK(e.where() == "choices");
+    CHECK(e.code() == knobs::errc::invalid_response);
+    CHECK(std::string(e.what()) == "choices: expected array");
+  }
+  knobs::result<int> ok = 3;
+  CHECK(ok.value() == 3);
+}
