@@ -1,0 +1,99 @@
+// knobs — a C++ client for OpenAI-compatible chat-completion servers.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef KNOBS_DETAIL_URL_HPP
+#define KNOBS_DETAIL_URL_HPP
+
+// The base URL of a server, taken apart once, when a client is made.
+
+#include <knobs/error.hpp>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace knobs {
+namespace detail {
+
+struct endpoint {
+  bool tls = false;         // https
+  std::string host;         // for DNS and SNI: "api.openai.com", "127.0.0.1", "::1"
+  std::uint16_t port = 0;   // explicit or the scheme's default
+  std::string host_header;  // for the Host header: "[::1]:8000", "api.openai.com"
+  std::string path_prefix;  // "/v1" (no trailing slash; "" for the root)
+
+  // The request target for an API path such as "/chat/completions".
+  std::string target(std::string_view api_path) const {
+    return path_prefix + std::string(api_path);
+  }
+};
+
+inline error_info bad_base_url(std::string_view url, const std::string& why) {
+  // The URL is quoted back because it holds no secret: credentials in it are
+  // refused below, before any message could repeat them.
+  return make_error(errc::invalid_request,
+                    "base_url \"" + std::string(url) + "\" is not usable: " + why, "base_url");
+}
+
+// Accepts http and https URLs with a host, an optional port and an optional
+// path prefix; refuses anything the clients could not honour faithfully.
+inline result<endpoint> parse_base_url(std::string_view url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed)
+    return bad_base_url(url, "it is not an absolute URL (expected e.g. http://127.0.0.1:8000/v1)");
+  const boost::urls::url_view& u = *parsed;
+  endpoint ep;
+  if (u.scheme() == "https")
+    ep.tls = true;
+  else if (u.scheme() != "http")
+    return bad_base_url(url, "the scheme must be http or https");
+  if (u.has_userinfo())
+    return make_error(errc::invalid_request,
+                      "base_url must not contain credentials (user:password@); pass the key as "
+                      "client_options::api_key",
+                      "base_url");
+  if (u.has_query() || u.has_fragment())
+    return bad_base_url(url, "it must not have a query or a fragment");
+  switch (u.host_type()) {
+  case boost::urls::host_type::name:
+  case boost::urls::host_type::ipv4:
+    ep.host = u.host_address();
+    ep.host_header = std::string(u.encoded_host());
+    break;
+  case boost::urls::host_type::ipv6:
+    ep.host = u.host_ipv6_address().to_string();
+    ep.host_header = "[" + ep.host + "]";
+    break;
+  default:
+    return bad_base_url(url, "it has no usable host");
+  }
+  if (ep.host.empty())
+    return bad_base_url(url, "it has no host");
+  if (u.has_port()) {
+    // port_number() wraps above 65535, so read the digits ourselves.
+    std::string_view digits = u.port();
+    unsigned long port = 0;
+    auto r = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (digits.empty() || r.ec != std::errc() || r.ptr != digits.data() + digits.size() ||
+        port == 0 || port > 65535)
+      return bad_base_url(url, "the port must be a number in [1, 65535]");
+    ep.port = static_cast<std::uint16_t>(port);
+    ep.host_header += ":" + std::string(u.port());
+  } else {
+    ep.port = ep.tls ? 443 : 80;
+  }
+  std::string path(u.encoded_path());
+  while (!path.empty() && path.back() == '/')
+    path.pop_back();
+  ep.path_prefix = std::move(path);
+  return ep;
+}
+
+} // namespace detail
+} // namespace knobs
+
+#endif
