@@ -40,6 +40,17 @@ enum class errc {
   /// The server answered with an error (an HTTP error status and/or an
   /// `{"error": {...}}` body). `error_info::api` has the details.
   api_error,
+  /// The server could not be reached, or the connection broke before a whole
+  /// response arrived. The message says which step failed and why.
+  connection_error,
+  /// An attempt took longer than `client_options::timeout` (or connecting
+  /// longer than `connect_timeout`).
+  timeout,
+  /// The operation was cancelled through its cancellation slot.
+  cancelled,
+  /// The request was not sent: `client_options::strict` turned one of its
+  /// `warnings()` into an error.
+  strict_warning,
 };
 
 namespace detail {
@@ -61,6 +72,14 @@ public:
       return "invalid response from server";
     case errc::api_error:
       return "error reported by the API server";
+    case errc::connection_error:
+      return "connection error";
+    case errc::timeout:
+      return "request timed out";
+    case errc::cancelled:
+      return "operation cancelled";
+    case errc::strict_warning:
+      return "request has a warning and the client is strict";
     }
     return "unknown knobs error";
   }
@@ -110,6 +129,9 @@ struct error_info {
   std::string where;
   /// Set when the failure was reported by a server.
   std::optional<api_error_info> api;
+  /// How many times the request was retried before this failure (0: the
+  /// first attempt failed and was not retried, or nothing was sent).
+  int retries = 0;
 };
 
 /// Writes the message (what a user should read) to a stream.
@@ -164,16 +186,93 @@ public:
 /// why not. `value()` throws the matching `knobs::error` subclass.
 template <class T> using result = boost::system::result<T, error_info>;
 
+/// 400: the server found the request malformed or invalid.
+class bad_request_error : public api_error {
+public:
+  using api_error::api_error;
+};
+/// 401: the API key is missing or wrong.
+class authentication_error : public api_error {
+public:
+  using api_error::api_error;
+};
+/// 403: the key may not do this.
+class permission_denied_error : public api_error {
+public:
+  using api_error::api_error;
+};
+/// 404: no such model or endpoint.
+class not_found_error : public api_error {
+public:
+  using api_error::api_error;
+};
+/// 409: a conflicting request is in progress (retried by default).
+class conflict_error : public api_error {
+public:
+  using api_error::api_error;
+};
+/// 422: the request was well-formed JSON but failed the server's validation.
+class unprocessable_entity_error : public api_error {
+public:
+  using api_error::api_error;
+};
+/// 429: too many requests, or out of quota (retried by default).
+class rate_limit_error : public api_error {
+public:
+  using api_error::api_error;
+};
+/// 5xx: the server failed (retried by default).
+class internal_server_error : public api_error {
+public:
+  using api_error::api_error;
+};
+
+/// The server could not be reached or the connection broke mid-response.
+class connection_error : public error {
+public:
+  using error::error;
+};
+/// An attempt ran out of time.
+class timeout_error : public connection_error {
+public:
+  using connection_error::connection_error;
+};
+
 /// Throws the `knobs::error` subclass that matches `info.code`.
 [[noreturn]] inline void throw_error(error_info info) {
   if (info.code == make_error_code(errc::invalid_knob))
     throw knob_error(std::move(info));
-  if (info.code == make_error_code(errc::invalid_request))
+  if (info.code == make_error_code(errc::invalid_request) ||
+      info.code == make_error_code(errc::strict_warning))
     throw request_error(std::move(info));
   if (info.code == make_error_code(errc::invalid_response))
     throw parse_error(std::move(info));
-  if (info.api)
-    throw api_error(std::move(info));
+  if (info.code == make_error_code(errc::timeout))
+    throw timeout_error(std::move(info));
+  if (info.code == make_error_code(errc::connection_error))
+    throw connection_error(std::move(info));
+  if (info.api) {
+    switch (info.api->status) {
+    case 400:
+      throw bad_request_error(std::move(info));
+    case 401:
+      throw authentication_error(std::move(info));
+    case 403:
+      throw permission_denied_error(std::move(info));
+    case 404:
+      throw not_found_error(std::move(info));
+    case 409:
+      throw conflict_error(std::move(info));
+    case 422:
+      throw unprocessable_entity_error(std::move(info));
+    case 429:
+      throw rate_limit_error(std::move(info));
+    default:
+      if (info.api->status >= 500)
+        throw internal_server_error(std::move(info));
+      throw api_error(std::move(info));
+    }
+  }
   throw error(std::move(info));
 }
 
@@ -185,7 +284,7 @@ template <class T> using result = boost::system::result<T, error_info>;
 
 /// Makes an `error_info` with a knobs code, a message and the place at fault.
 inline error_info make_error(errc code, std::string message, std::string where = {}) {
-  return error_info{make_error_code(code), std::move(message), std::move(where), std::nullopt};
+  return error_info{make_error_code(code), std::move(message), std::move(where), std::nullopt, 0};
 }
 
 } // namespace knobs

@@ -65,7 +65,11 @@
 #include <utility>
 #include <vector>
 
-#if defined(__cpp_consteval) && __cpp_consteval >= 201811L
+// clang 14 implements consteval well enough for the knobs' constructors but
+// does not announce it with __cpp_consteval (it held the macro back over
+// corner cases that do not arise here), so it is recognised by version.
+#if (defined(__cpp_consteval) && __cpp_consteval >= 201811L) ||                                   \
+    (defined(__clang__) && __clang_major__ >= 14 && __cplusplus >= 202002L)
 /// 1 when knob literals are range-checked at compile time (C++20 consteval).
 #define KNOBS_HAS_CONSTEVAL 1
 #define KNOBS_DETAIL_LITERAL consteval

@@ -4,9 +4,13 @@
 
 #include <doctest/doctest.h>
 
-double first_tu_temperature() { return knobs::temperature::make(0.7).value().value(); }
+#include <string>
+
+std::string second_tu_request();
+std::string second_tu_text();
 
 TEST_CASE("two translation units including knobs.hpp link into one program") {
-  double second_tu_temperature();
-  CHECK(first_tu_temperature() == second_tu_temperature());
+  CHECK(second_tu_request() ==
+        knobs::to_json(knobs::chat_request{"m"}.user("hi").temperature(0.7)));
+  CHECK(second_tu_text() == "hello");
 }

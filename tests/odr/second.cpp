@@ -1,4 +1,12 @@
 // The second translation unit of the ODR test: see first.cpp.
 #include <knobs/knobs.hpp>
 
-double second_tu_temperature() { return knobs::temperature::make(0.7).value().value(); }
+std::string second_tu_request() {
+  return knobs::to_json(knobs::chat_request{"m"}.user("hi").temperature(0.7));
+}
+
+std::string second_tu_text() {
+  return knobs::parse_chat_completion(
+             R"({"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"hello"}}]})")
+      .text();
+}

@@ -1,0 +1,314 @@
+// knobs — a C++ client for OpenAI-compatible chat-completion servers.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef KNOBS_CHAT_COMPLETION_HPP
+#define KNOBS_CHAT_COMPLETION_HPP
+
+/// \file
+/// A server's answer to a chat request (`"object": "chat.completion"`), and its
+/// parser.
+///
+/// ```cpp
+/// knobs::chat_completion r = knobs::parse_chat_completion(body);
+/// std::cout << r.text() << '\n';                        // the first choice's text
+/// std::cout << r.system_fingerprint.value_or("-");      // which backend answered
+/// if (r.usage) std::cout << r.usage->total_tokens;      // what it cost
+/// ```
+///
+/// The parser follows OpenAI's documented shape and the variations of vLLM,
+/// llama.cpp's server, Ollama and LM Studio. It is tolerant of what servers add
+/// or leave out: unknown members are ignored (and kept in `raw`), and every
+/// member but `choices` may be missing. It is strict about types: a member of
+/// the wrong type is an `errc::invalid_response` error whose `where` is the
+/// member's JSON path, e.g. "choices[0].message.content: expected string or
+/// null, got number".
+
+#include <knobs/detail/json_read.hpp>
+#include <knobs/error.hpp>
+#include <knobs/tool_call.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace knobs {
+
+/// One of the most likely tokens at a position (an entry of `top_logprobs`).
+struct top_logprob {
+  /// The token's text.
+  std::string token;
+  /// Its log probability (natural logarithm, <= 0; exp(logprob) is the probability).
+  double logprob = 0.0;
+  /// The token's UTF-8 bytes (a token may hold part of a character); absent
+  /// when the server sent null or nothing.
+  std::optional<std::vector<std::uint8_t>> bytes;
+};
+
+/// The token chosen at one position, its log probability, and the most likely
+/// alternatives there.
+struct token_logprob {
+  /// The token's text.
+  std::string token;
+  /// Its log probability (natural logarithm, <= 0).
+  double logprob = 0.0;
+  /// The token's UTF-8 bytes; absent when the server sent null or nothing.
+  std::optional<std::vector<std::uint8_t>> bytes;
+  /// The `top_logprobs` most likely tokens at this position, in the server's
+  /// order (most likely first); empty unless the request asked for them.
+  std::vector<top_logprob> top_logprobs;
+};
+
+/// A choice's log probabilities, present when the request set `logprobs`.
+struct choice_logprobs {
+  /// One entry per token of the content. The server's null reads as empty.
+  std::vector<token_logprob> content;
+  /// One entry per token of a refusal. The server's null reads as empty.
+  std::vector<token_logprob> refusal;
+};
+
+/// How many tokens a request used. Counts a server did not send are 0.
+struct usage {
+  /// The breakdown of `prompt_tokens` (`prompt_tokens_details`).
+  struct prompt_details {
+    /// Prompt tokens served from the provider's prompt cache.
+    std::int64_t cached_tokens = 0;
+    /// Prompt tokens that were audio input.
+    std::int64_t audio_tokens = 0;
+  };
+
+  /// The breakdown of `completion_tokens` (`completion_tokens_details`).
+  struct completion_details {
+    /// Tokens the model spent reasoning (counted, and billed, but not in the text).
+    std::int64_t reasoning_tokens = 0;
+    /// Completion tokens that were audio output.
+    std::int64_t audio_tokens = 0;
+    /// Tokens of a predicted output that appeared in the completion.
+    std::int64_t accepted_prediction_tokens = 0;
+    /// Tokens of a predicted output that did not (still billed).
+    std::int64_t rejected_prediction_tokens = 0;
+  };
+
+  /// Tokens in the prompt (the messages, tools, ...).
+  std::int64_t prompt_tokens = 0;
+  /// Tokens generated, reasoning included.
+  std::int64_t completion_tokens = 0;
+  /// prompt_tokens + completion_tokens, as the server counted it.
+  std::int64_t total_tokens = 0;
+  /// Absent when the server sent null or nothing (vLLM sends null).
+  std::optional<prompt_details> prompt_tokens_details;
+  /// Absent when the server sent null or nothing.
+  std::optional<completion_details> completion_tokens_details;
+};
+
+/// The message a choice carries: what the model said.
+struct assistant_message {
+  /// Always "assistant" from a conforming server; "assistant" when absent.
+  std::string role = "assistant";
+  /// The text. Absent when the server sent null: typically when the model
+  /// answered with tool calls or a refusal instead.
+  std::optional<std::string> content;
+  /// Why the model declined to answer, when it did (OpenAI).
+  std::optional<std::string> refusal;
+  /// The model's reasoning, from reasoning models on servers that return it:
+  /// `reasoning` (Ollama, newer vLLM) or `reasoning_content` (llama.cpp,
+  /// older vLLM, DeepSeek). When a server sends both as strings (vLLM during
+  /// the rename sends the same text twice), `reasoning` is kept; a null in one
+  /// does not hide the other.
+  std::optional<std::string> reasoning;
+  /// The functions the model asked the program to call, in the server's order.
+  std::vector<tool_call> tool_calls;
+};
+
+/// One of the `n` answers to a request.
+struct choice {
+  /// The choice's position among the request's `n` choices (its position in
+  /// the `choices` array when the server left it out).
+  std::int64_t index = 0;
+  /// What the model said.
+  assistant_message message;
+  /// Why generation stopped: "stop" (a natural end or a stop sequence),
+  /// "length" (max_tokens), "tool_calls", "content_filter", or a server's
+  /// own value. Absent when the server sent null or nothing.
+  std::optional<std::string> finish_reason;
+  /// Present when the request asked for log probabilities and the server sent them.
+  std::optional<choice_logprobs> logprobs;
+};
+
+/// A complete answer to a chat request (`"object": "chat.completion"`).
+struct chat_completion {
+  /// The server's id for the completion ("chatcmpl-..."); "" when absent.
+  std::string id;
+  /// Always "chat.completion": the parser rejects any other value and fills
+  /// this in when the server left it out.
+  std::string object = "chat.completion";
+  /// When the completion was created, in Unix seconds; 0 when absent.
+  std::int64_t created = 0;
+  /// The model that answered, as the server names it; "" when absent.
+  std::string model;
+  /// The backend configuration that answered. With a seed, equal fingerprints
+  /// are the condition for reproducible answers. Absent when the server sent
+  /// null or nothing (vLLM sends null; Ollama sends "fp_ollama").
+  std::optional<std::string> system_fingerprint;
+  /// The service tier that processed the request (OpenAI: "default", "flex", ...).
+  std::optional<std::string> service_tier;
+  /// The answers, in the server's order (usually by `index`).
+  std::vector<choice> choices;
+  /// Token counts; absent when the server sent null or nothing.
+  std::optional<knobs::usage> usage;
+  /// The whole parsed body, for members knobs does not model (llama.cpp's
+  /// `timings`, vLLM's `prompt_logprobs`, ...). For a completion folded from a
+  /// stream by `chat_accumulator`, see there.
+  boost::json::object raw;
+  /// The `x-request-id` response header. Set by the client; the parser
+  /// leaves it empty.
+  std::string request_id;
+  /// How many times the client retried the request before this answer. Set by
+  /// the client; the parser leaves it 0.
+  int retries = 0;
+
+  /// The first choice's content, or "" when there is no choice or its content
+  /// is null (a tool-call-only answer or a refusal: look at
+  /// `choices[0].message` for those).
+  std::string text() const {
+    if (choices.empty() || !choices.front().message.content)
+      return {};
+    return *choices.front().message.content;
+  }
+};
+
+namespace detail {
+
+inline void read_members(json_reader& r, const boost::json::object& o, top_logprob& out) {
+  r.read(o, "token", out.token);
+  r.read(o, "logprob", out.logprob);
+  r.read(o, "bytes", out.bytes);
+}
+
+inline void read_members(json_reader& r, const boost::json::object& o, token_logprob& out) {
+  r.read(o, "token", out.token);
+  r.read(o, "logprob", out.logprob);
+  r.read(o, "bytes", out.bytes);
+  r.read(o, "top_logprobs", out.top_logprobs);
+}
+
+inline void read_members(json_reader& r, const boost::json::object& o, choice_logprobs& out) {
+  r.read(o, "content", out.content);
+  r.read(o, "refusal", out.refusal);
+}
+
+inline void read_members(json_reader& r, const boost::json::object& o, usage::prompt_details& out) {
+  r.read(o, "cached_tokens", out.cached_tokens);
+  r.read(o, "audio_tokens", out.audio_tokens);
+}
+
+inline void read_members(json_reader& r, const boost::json::object& o,
+                         usage::completion_details& out) {
+  r.read(o, "reasoning_tokens", out.reasoning_tokens);
+  r.read(o, "audio_tokens", out.audio_tokens);
+  r.read(o, "accepted_prediction_tokens", out.accepted_prediction_tokens);
+  r.read(o, "rejected_prediction_tokens", out.rejected_prediction_tokens);
+}
+
+inline void read_members(json_reader& r, const boost::json::object& o, usage& out) {
+  r.read(o, "prompt_tokens", out.prompt_tokens);
+  r.read(o, "completion_tokens", out.completion_tokens);
+  r.read(o, "total_tokens", out.total_tokens);
+  r.read(o, "prompt_tokens_details", out.prompt_tokens_details);
+  r.read(o, "completion_tokens_details", out.completion_tokens_details);
+}
+
+inline void read_members(json_reader& r, const boost::json::object& o, tool_call& out) {
+  r.read(o, "id", out.id);
+  r.read(o, "type", out.type);
+  r.in_object(o, "function", [&](const boost::json::object& f) {
+    r.read(f, "name", out.name);
+    r.read(f, "arguments", out.arguments);
+  });
+  // A custom tool (`"type": "custom"`) carries its free-form input where a
+  // function carries its arguments.
+  r.in_object(o, "custom", [&](const boost::json::object& c) {
+    r.read(c, "name", out.name);
+    r.read(c, "input", out.arguments);
+  });
+}
+
+// Both spellings of the reasoning text; see assistant_message::reasoning.
+inline void read_reasoning(json_reader& r, const boost::json::object& o,
+                           std::optional<std::string>& out) {
+  r.read(o, "reasoning_content", out);
+  std::optional<std::string> reasoning;
+  r.read(o, "reasoning", reasoning);
+  if (reasoning)
+    out = std::move(reasoning);
+}
+
+inline void read_members(json_reader& r, const boost::json::object& o, assistant_message& out) {
+  r.read(o, "role", out.role);
+  r.read(o, "content", out.content);
+  r.read(o, "refusal", out.refusal);
+  read_reasoning(r, o, out.reasoning);
+  r.read(o, "tool_calls", out.tool_calls);
+}
+
+inline void read_members(json_reader& r, const boost::json::object& o, choice& out) {
+  r.read(o, "index", out.index);
+  r.require(o, "message", boost::json::kind::object);
+  r.in_object(o, "message", [&](const boost::json::object& m) { read_members(r, m, out.message); });
+  r.read(o, "finish_reason", out.finish_reason);
+  r.read(o, "logprobs", out.logprobs);
+}
+
+} // namespace detail
+
+/// Parses a chat-completion response body. Never throws for bad input.
+///
+/// Returns an `errc::invalid_response` error when the body is not JSON (the
+/// message has Boost.JSON's reason and the first 80 bytes of the body), is not
+/// an object, is another kind of body (a `chat.completion.chunk`, an API error
+/// body), lacks `choices`, or has a member of the wrong type (`where` is the
+/// member's JSON path, e.g. "choices[0].message.content").
+inline result<chat_completion> try_parse_chat_completion(std::string_view body) {
+  result<boost::json::object> parsed = detail::parse_json_object(body);
+  if (!parsed)
+    return parsed.error();
+
+  chat_completion out;
+  out.raw = std::move(*parsed);
+  const boost::json::object& o = out.raw;
+  detail::json_reader r;
+  detail::check_body_kind(r, o, "chat.completion", body);
+  r.read(o, "id", out.id);
+  r.read(o, "created", out.created);
+  r.read(o, "model", out.model);
+  r.read(o, "system_fingerprint", out.system_fingerprint);
+  r.read(o, "service_tier", out.service_tier);
+  r.require(o, "choices", boost::json::kind::array);
+  r.each_object(o, "choices", [&](const boost::json::object& c, std::size_t position) {
+    choice& ch = out.choices.emplace_back();
+    ch.index = static_cast<std::int64_t>(position);
+    detail::read_members(r, c, ch);
+  });
+  r.read(o, "usage", out.usage);
+  if (r.failed())
+    return r.take_error();
+  return out;
+}
+
+/// Parses a chat-completion response body.
+/// \throws parse_error with the message and `where()` described at
+/// `try_parse_chat_completion`.
+inline chat_completion parse_chat_completion(std::string_view body) {
+  result<chat_completion> r = try_parse_chat_completion(body);
+  if (!r)
+    throw parse_error(r.error());
+  return std::move(*r);
+}
+
+} // namespace knobs
+
+#endif

@@ -1,0 +1,18 @@
+// knobs — a C++ client for OpenAI-compatible chat-completion servers.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef KNOBS_KNOBS_HPP
+#define KNOBS_KNOBS_HPP
+
+/// \file
+/// Everything public in knobs, in one include.
+
+#include <knobs/api_error.hpp>
+#include <knobs/chat_chunk.hpp>
+#include <knobs/chat_completion.hpp>
+#include <knobs/chat_request.hpp>
+#include <knobs/error.hpp>
+#include <knobs/sampling.hpp>
+#include <knobs/tool_call.hpp>
+#include <knobs/version.hpp>
+
+#endif
