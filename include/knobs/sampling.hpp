@@ -65,11 +65,12 @@
 #include <utility>
 #include <vector>
 
-// clang 14 implements consteval well enough for the knobs' constructors but
-// does not announce it with __cpp_consteval (it held the macro back over
-// corner cases that do not arise here), so it is recognised by version.
-#if (defined(__cpp_consteval) && __cpp_consteval >= 201811L) ||                                   \
-    (defined(__clang__) && __clang_major__ >= 14 && __cplusplus >= 202002L)
+// Only where the compiler announces consteval. clang 14 accepts the syntax
+// without announcing it, and rightly so: it crashes (a code-generation fault)
+// on a function that makes two knob literals, e.g.
+// `.temperature(0.7).top_p(0.9)`. There, as under C++17, literals are checked
+// at run time.
+#if defined(__cpp_consteval) && __cpp_consteval >= 201811L
 /// 1 when knob literals are range-checked at compile time (C++20 consteval).
 #define KNOBS_HAS_CONSTEVAL 1
 #define KNOBS_DETAIL_LITERAL consteval

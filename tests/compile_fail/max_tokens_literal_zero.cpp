@@ -1,4 +1,5 @@
 // max_tokens{0} does not compile: at least one token must be allowed.
+// requires: consteval
 // expect: knob_literal_is_out_of_range
 #include <knobs/sampling.hpp>
 

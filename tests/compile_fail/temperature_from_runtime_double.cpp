@@ -1,5 +1,6 @@
 // Under C++20 a run-time double must say knobs::runtime(x) to be checked at run
 // time, as fmt::runtime does for format strings: the literal path is consteval.
+// requires: consteval
 // expect: (not usable in a constant expression|not a constant expression|consteval)
 #include <knobs/sampling.hpp>
 

@@ -1,4 +1,5 @@
 // Under C++20 a knob literal outside its range does not compile.
+// requires: consteval
 // expect: knob_literal_is_out_of_range
 #include <knobs/sampling.hpp>
 

@@ -1,4 +1,5 @@
 // A negative top_p literal does not compile.
+// requires: consteval
 // expect: knob_literal_is_out_of_range
 #include <knobs/sampling.hpp>
 
