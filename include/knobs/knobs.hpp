@@ -4,13 +4,17 @@
 #define KNOBS_KNOBS_HPP
 
 /// \file
-/// Everything public in knobs, in one include.
+/// Everything public in knobs, in one include, except the loopback server
+/// (`<knobs/local/server.hpp>`, `<knobs/local/certificate.hpp>`), which only
+/// tests and the offline examples need.
 
 #include <knobs/api_error.hpp>
 #include <knobs/chat_chunk.hpp>
 #include <knobs/chat_completion.hpp>
 #include <knobs/chat_request.hpp>
+#include <knobs/client.hpp>
 #include <knobs/error.hpp>
+#include <knobs/options.hpp>
 #include <knobs/sampling.hpp>
 #include <knobs/tool_call.hpp>
 #include <knobs/version.hpp>

@@ -1,6 +1,8 @@
 // Two translation units including every header, linked into one program: a
 // non-inline function defined in a header is defined twice and fails to link.
 #include <knobs/knobs.hpp>
+#include <knobs/local/certificate.hpp>
+#include <knobs/local/server.hpp>
 
 #include <doctest/doctest.h>
 

@@ -1,5 +1,7 @@
 // The second translation unit of the ODR test: see first.cpp.
 #include <knobs/knobs.hpp>
+#include <knobs/local/certificate.hpp>
+#include <knobs/local/server.hpp>
 
 std::string second_tu_request() {
   return knobs::to_json(knobs::chat_request{"m"}.user("hi").temperature(0.7));

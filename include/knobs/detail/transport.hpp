@@ -1,0 +1,509 @@
+// knobs — a C++ client for OpenAI-compatible chat-completion servers.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef KNOBS_DETAIL_TRANSPORT_HPP
+#define KNOBS_DETAIL_TRANSPORT_HPP
+
+// The machinery under knobs::async_client: a connection (plain or TLS), the
+// per-client state with its keep-alive pool, and the composed operation that
+// sends one request with retries.
+
+#include <knobs/api_error.hpp>
+#include <knobs/chat_completion.hpp>
+#include <knobs/chat_request.hpp>
+#include <knobs/detail/retry.hpp>
+#include <knobs/detail/url.hpp>
+#include <knobs/error.hpp>
+#include <knobs/options.hpp>
+
+#include <boost/asio/coroutine.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/compose.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <mutex>
+#include <random>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace knobs {
+namespace detail {
+
+// One HTTP/1.1 connection to the server, over TCP or TLS over TCP. The Beast
+// calls are the same for both streams; std::visit picks the layer.
+class connection {
+public:
+  using tcp_stream = boost::beast::tcp_stream;
+  using tls_stream = boost::beast::ssl_stream<tcp_stream>;
+
+  connection(const boost::asio::any_io_executor& ex, boost::asio::ssl::context* tls)
+      : stream_(tls ? stream_type(std::in_place_type<tls_stream>, ex, *tls)
+                    : stream_type(std::in_place_type<tcp_stream>, ex)) {}
+
+  bool is_tls() const noexcept { return std::holds_alternative<tls_stream>(stream_); }
+
+  tcp_stream& tcp() noexcept {
+    if (auto* s = std::get_if<tls_stream>(&stream_))
+      return s->next_layer();
+    return std::get<tcp_stream>(stream_);
+  }
+
+  tls_stream& tls() { return std::get<tls_stream>(stream_); }
+
+  template <class Handler>
+  void async_write(boost::beast::http::request<boost::beast::http::string_body>& req,
+                   Handler&& handler) {
+    std::visit([&](auto& s) { boost::beast::http::async_write(s, req, std::move(handler)); },
+               stream_);
+  }
+
+  template <class Parser, class Handler> void async_read(Parser& parser, Handler&& handler) {
+    std::visit(
+        [&](auto& s) { boost::beast::http::async_read(s, buffer_, parser, std::move(handler)); },
+        stream_);
+  }
+
+  // A client has nothing to gain from a TLS close_notify here: the response
+  // was complete (HTTP framing says so) or the connection is being abandoned.
+  void close() noexcept {
+    boost::system::error_code ignored;
+    tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    tcp().socket().close(ignored);
+  }
+
+  // Bytes the server sent past the last response: a keep-alive connection must
+  // have none before it is reused.
+  bool has_leftover() const noexcept { return buffer_.size() != 0; }
+
+private:
+  using stream_type = std::variant<tcp_stream, tls_stream>;
+  stream_type stream_;
+  boost::beast::flat_buffer buffer_;
+};
+
+// Everything an async_client shares between its operations. Operations hold
+// it by shared_ptr, so a client may be destroyed while they run.
+class client_state {
+public:
+  client_state(boost::asio::any_io_executor ex, client_options options, endpoint ep)
+      : executor_(std::move(ex)), options_(std::move(options)), endpoint_(std::move(ep)),
+        rng_(std::random_device{}()) {
+    if (endpoint_.tls) {
+      tls_.emplace(boost::asio::ssl::context::tls_client);
+      tls_->set_default_verify_paths();
+      if (!options_.ca_file.empty())
+        tls_->load_verify_file(options_.ca_file);
+      tls_->set_verify_mode(options_.insecure_skip_tls_verify ? boost::asio::ssl::verify_none
+                                                              : boost::asio::ssl::verify_peer);
+    }
+  }
+
+  ~client_state() {
+    for (auto& c : idle_)
+      c->close();
+  }
+
+  const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
+  const client_options& options() const noexcept { return options_; }
+  const endpoint& server() const noexcept { return endpoint_; }
+  boost::asio::ssl::context* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
+
+  // The pool. An operation takes an idle connection if there is one, else
+  // opens a new one if under max_connections, else waits for a release.
+  std::unique_ptr<connection> take_idle() {
+    if (idle_.empty())
+      return nullptr;
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    return c;
+  }
+
+  bool may_open() const noexcept { return open_ < options_.max_connections; }
+  void opened() noexcept { ++open_; }
+
+  void give_back(std::unique_ptr<connection> c) {
+    idle_.push_back(std::move(c));
+    wake_one();
+  }
+
+  void closed(std::unique_ptr<connection> c) {
+    if (!c)
+      return;
+    c->close();
+    --open_;
+    wake_one();
+  }
+
+  void add_waiter(boost::asio::steady_timer* t) { waiters_.push_back(t); }
+  void remove_waiter(boost::asio::steady_timer* t) {
+    waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), t), waiters_.end());
+  }
+
+  std::size_t open_connections() const noexcept { return open_; }
+  std::size_t idle_connections() const noexcept { return idle_.size(); }
+
+  double jitter() { return std::uniform_int_distribution<int>(0, 999)(rng_) / 1000.0; }
+
+  // Messages may quote what a server said; a server could echo the key back.
+  std::string redact(std::string text) const {
+    const std::string& key = options_.api_key;
+    if (key.empty())
+      return text;
+    for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos))
+      text.replace(pos, key.size(), "[redacted]");
+    return text;
+  }
+
+private:
+  void wake_one() {
+    if (waiters_.empty())
+      return;
+    waiters_.front()->cancel();
+    waiters_.pop_front();
+  }
+
+  boost::asio::any_io_executor executor_;
+  client_options options_;
+  endpoint endpoint_;
+  std::optional<boost::asio::ssl::context> tls_;
+  std::vector<std::unique_ptr<connection>> idle_;
+  std::size_t open_ = 0;
+  std::deque<boost::asio::steady_timer*> waiters_;
+  std::minstd_rand rng_;
+};
+
+inline std::exception_ptr to_exception_ptr(error_info info) {
+  try {
+    throw_error(std::move(info));
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
+// At most 200 bytes of a body, for messages about bodies that were not what
+// they should be.
+inline std::string snippet(const std::string& body) {
+  constexpr std::size_t limit = 200;
+  if (body.size() <= limit)
+    return body;
+  return body.substr(0, limit) + "...";
+}
+
+// Sends one chat-completion request, retrying as the options say, and
+// completes with void(std::exception_ptr, chat_completion).
+class create_op : boost::asio::coroutine {
+public:
+  create_op(std::shared_ptr<client_state> state, std::string body,
+            std::optional<error_info> rejected)
+      : s_(std::make_unique<op_state>(std::move(state), std::move(body), std::move(rejected))) {}
+
+  template <class Self> void operator()(Self& self) { (*this)(self, {}); }
+
+  template <class Self>
+  void operator()(Self& self, boost::system::error_code ec,
+                  boost::asio::ip::tcp::resolver::results_type results) {
+    s_->resolved = std::move(results);
+    (*this)(self, ec);
+  }
+
+  template <class Self>
+  void operator()(Self& self, boost::system::error_code ec, boost::asio::ip::tcp::endpoint) {
+    (*this)(self, ec);
+  }
+
+  template <class Self> void operator()(Self& self, boost::system::error_code ec, std::size_t) {
+    (*this)(self, ec);
+  }
+
+  template <class Self> void operator()(Self& self, boost::system::error_code ec) {
+    op_state& s = *s_;
+    client_state& c = *s.client;
+    const client_options& o = c.options();
+    BOOST_ASIO_CORO_REENTER(this) {
+      if (s.rejected) {
+        // Nothing is sent; the handler must still not run inside async_create.
+        BOOST_ASIO_CORO_YIELD boost::asio::post(c.executor(), std::move(self));
+        return complete(self, std::move(*s.rejected));
+      }
+      for (;;) {
+        // Acquire a connection: an idle one, a new one, or wait for one.
+        s.conn = c.take_idle();
+        s.reused = s.conn != nullptr;
+        if (!s.conn) {
+          if (!c.may_open()) {
+            s.timer.expires_at(std::chrono::steady_clock::time_point::max());
+            c.add_waiter(&s.timer);
+            BOOST_ASIO_CORO_YIELD s.timer.async_wait(std::move(self));
+            c.remove_waiter(&s.timer);
+            if (self.cancelled() != boost::asio::cancellation_type::none)
+              return complete(self, cancelled());
+            continue;
+          }
+          c.opened();
+          s.conn = std::make_unique<connection>(c.executor(), c.tls());
+          s.deadline = std::chrono::steady_clock::now() + o.timeout;
+          s.conn->tcp().expires_at(
+              std::min(s.deadline, std::chrono::steady_clock::now() + o.connect_timeout));
+          BOOST_ASIO_CORO_YIELD s.resolver.async_resolve(c.server().host, std::to_string(c.server().port),
+                                         boost::asio::ip::tcp::resolver::numeric_service,
+                                         std::move(self));
+          if (ec)
+            goto failed;
+          BOOST_ASIO_CORO_YIELD s.conn->tcp().async_connect(s.resolved, std::move(self));
+          if (ec)
+            goto failed;
+          if (s.conn->is_tls()) {
+            if (!prepare_tls(s, ec))
+              goto failed;
+            BOOST_ASIO_CORO_YIELD s.conn->tls().async_handshake(boost::asio::ssl::stream_base::client,
+                                                std::move(self));
+            if (ec)
+              goto failed;
+          }
+        } else {
+          s.deadline = std::chrono::steady_clock::now() + o.timeout;
+        }
+
+        // One exchange, under the attempt's deadline.
+        s.conn->tcp().expires_at(s.deadline);
+        BOOST_ASIO_CORO_YIELD s.conn->async_write(s.request, std::move(self));
+        if (ec)
+          goto failed;
+        s.parser.emplace();
+        s.parser->body_limit(o.max_response_bytes);
+        BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
+        if (ec)
+          goto failed;
+        s.conn->tcp().expires_never();
+
+        {
+          auto& res = s.parser->get();
+          const int status = static_cast<int>(res.result_int());
+          if (res.keep_alive() && !s.conn->has_leftover())
+            c.give_back(std::move(s.conn));
+          else
+            c.closed(std::move(s.conn));
+
+          if (status >= 200 && status < 300)
+            return finish(self, res);
+
+          s.failure = api_failure(s, res, status);
+          if (!should_retry(s, res, status))
+            return complete(self, std::move(s.failure));
+          s.wait = retry_after(std::string(res["retry-after-ms"]),
+                               std::string(res["retry-after"]), std::chrono::system_clock::now(),
+                               o.max_retry_after);
+        }
+        goto retry;
+
+      failed:
+        if (self.cancelled() != boost::asio::cancellation_type::none) {
+          c.closed(std::move(s.conn));
+          return complete(self, cancelled());
+        }
+        // A keep-alive connection the server closed while it sat idle fails at
+        // once, before any byte of a response: that is not the request's fault,
+        // so try again on a fresh connection without counting a retry.
+        if (s.reused && ec != boost::beast::error::timeout &&
+            (!s.parser || !s.parser->got_some())) {
+          c.closed(std::move(s.conn));
+          s.parser.reset();
+          continue;
+        }
+        c.closed(std::move(s.conn));
+        s.failure = transport_failure(s, ec);
+        if (s.failure.code == errc::invalid_response || s.retries >= o.max_retries)
+          return complete(self, std::move(s.failure));
+        s.wait.reset();
+
+      retry:
+        if (!s.wait)
+          s.wait = backoff_delay(s.retries, c.jitter());
+        ++s.retries;
+        s.parser.reset();
+        s.timer.expires_after(*s.wait);
+        BOOST_ASIO_CORO_YIELD s.timer.async_wait(std::move(self));
+        if (self.cancelled() != boost::asio::cancellation_type::none)
+          return complete(self, cancelled());
+      }
+    }
+  }
+
+private:
+  using response = boost::beast::http::response<boost::beast::http::string_body>;
+
+  struct op_state {
+    op_state(std::shared_ptr<client_state> c, std::string body, std::optional<error_info> r)
+        : client(std::move(c)), resolver(client->executor()), timer(client->executor()),
+          rejected(std::move(r)) {
+      const client_options& o = client->options();
+      namespace http = boost::beast::http;
+      request.method(http::verb::post);
+      request.target(client->server().target("/chat/completions"));
+      request.version(11);
+      request.set(http::field::host, client->server().host_header);
+      request.set(http::field::user_agent, o.user_agent);
+      request.set(http::field::content_type, "application/json");
+      request.set(http::field::accept, "application/json");
+      if (!o.api_key.empty())
+        request.set(http::field::authorization, "Bearer " + o.api_key);
+      if (!o.organization.empty())
+        request.set("OpenAI-Organization", o.organization);
+      if (!o.project.empty())
+        request.set("OpenAI-Project", o.project);
+      for (const auto& h : o.headers)
+        request.set(h.first, h.second);
+      request.keep_alive(true);
+      request.body() = std::move(body);
+      request.prepare_payload();
+    }
+
+    std::shared_ptr<client_state> client;
+    boost::beast::http::request<boost::beast::http::string_body> request;
+    std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser;
+    std::unique_ptr<connection> conn;
+    bool reused = false;
+    int retries = 0;
+    std::chrono::steady_clock::time_point deadline;
+    boost::asio::ip::tcp::resolver resolver;
+    boost::asio::ip::tcp::resolver::results_type resolved;
+    boost::asio::steady_timer timer;
+    std::optional<error_info> rejected;
+    std::optional<std::chrono::milliseconds> wait;
+    error_info failure;
+  };
+
+  static bool prepare_tls(op_state& s, boost::system::error_code& ec) {
+    const endpoint& ep = s.client->server();
+    auto& tls = s.conn->tls();
+    // SNI carries host names only; an IP literal is verified against the
+    // certificate's IP addresses instead.
+    boost::system::error_code addr_ec;
+    boost::asio::ip::make_address(ep.host, addr_ec);
+    if (addr_ec && !SSL_set_tlsext_host_name(tls.native_handle(), ep.host.c_str())) {
+      ec.assign(static_cast<int>(::ERR_get_error()), boost::asio::error::get_ssl_category());
+      return false;
+    }
+    if (!s.client->options().insecure_skip_tls_verify)
+      tls.set_verify_callback(boost::asio::ssl::host_name_verification(ep.host));
+    return true;
+  }
+
+  error_info cancelled() const {
+    error_info e = make_error(errc::cancelled, "the request was cancelled");
+    e.retries = s_->retries;
+    return e;
+  }
+
+  error_info transport_failure(const op_state& s, boost::system::error_code ec) const {
+    const client_options& o = s.client->options();
+    const endpoint& ep = s.client->server();
+    const std::string where = ep.host_header;
+    error_info e;
+    if (ec == boost::beast::error::timeout) {
+      e = make_error(errc::timeout,
+                     "no complete response from " + where + " within the timeout (" +
+                         std::to_string(o.timeout.count()) + " ms per attempt, " +
+                         std::to_string(o.connect_timeout.count()) + " ms to connect)");
+    } else if (ec == boost::beast::http::error::body_limit) {
+      e = make_error(errc::invalid_response,
+                     "the response from " + where + " is larger than max_response_bytes (" +
+                         std::to_string(o.max_response_bytes) + ")");
+    } else if (ec.category() ==
+                   boost::system::error_code(boost::beast::http::error::body_limit).category() &&
+               ec != boost::beast::http::error::end_of_stream &&
+               ec != boost::beast::http::error::partial_message) {
+      e = make_error(errc::invalid_response,
+                     "the response from " + where + " is not valid HTTP: " + ec.message());
+    } else {
+      e = make_error(errc::connection_error,
+                     "the connection to " + where + " failed: " + ec.message());
+    }
+    e.retries = s.retries;
+    return e;
+  }
+
+  error_info api_failure(const op_state& s, const response& res, int status) const {
+    const client_state& c = *s.client;
+    auto parsed = try_parse_api_error(res.body(), status);
+    api_error_info api;
+    if (parsed) {
+      api = std::move(*parsed);
+    } else {
+      api.status = status;
+      api.message = std::string(res.reason()) + " (body: " + snippet(res.body()) + ")";
+    }
+    api.status = status;
+    api.request_id = std::string(res["x-request-id"]);
+    api.message = c.redact(std::move(api.message));
+    std::string message = std::to_string(status) + " from " + c.server().host_header + ": " +
+                          (api.message.empty() ? std::string(res.reason()) : api.message);
+    if (api.param)
+      message += " (param: " + *api.param + ")";
+    if (!api.request_id.empty())
+      message += " [request id " + api.request_id + "]";
+    error_info e = make_error(errc::api_error, std::move(message), api.param.value_or(""));
+    e.api = std::move(api);
+    e.retries = s.retries;
+    return e;
+  }
+
+  static bool should_retry(const op_state& s, const response& res, int status) {
+    if (s.retries >= s.client->options().max_retries)
+      return false;
+    auto hint = res["x-should-retry"];
+    if (hint == "true")
+      return true;
+    if (hint == "false")
+      return false;
+    return is_retryable_status(status);
+  }
+
+  template <class Self> void finish(Self& self, const response& res) {
+    auto parsed = try_parse_chat_completion(res.body());
+    if (!parsed) {
+      error_info e = parsed.error();
+      e.message = s_->client->redact(e.message + " (body: " + snippet(res.body()) + ")");
+      e.retries = s_->retries;
+      return complete(self, std::move(e));
+    }
+    chat_completion out = std::move(*parsed);
+    out.request_id = std::string(res["x-request-id"]);
+    out.retries = s_->retries;
+    s_.reset();
+    self.complete(std::exception_ptr(), std::move(out));
+  }
+
+  template <class Self> void complete(Self& self, error_info e) {
+    s_.reset();
+    self.complete(to_exception_ptr(std::move(e)), chat_completion{});
+  }
+
+  std::unique_ptr<op_state> s_;
+};
+
+} // namespace detail
+} // namespace knobs
+
+#endif

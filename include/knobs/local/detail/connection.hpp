@@ -1,0 +1,404 @@
+// knobs — a C++ client for OpenAI-compatible chat-completion servers.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef KNOBS_LOCAL_DETAIL_CONNECTION_HPP
+#define KNOBS_LOCAL_DETAIL_CONNECTION_HPP
+
+// One accepted connection of knobs::local::server: read a request, ask the
+// handler for a plan, carry the plan out (faults included), repeat while the
+// connection is kept alive. Everything here runs on the server's own thread.
+
+#include <knobs/local/response_plan.hpp>
+#include <knobs/version.hpp>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace knobs {
+namespace local {
+namespace detail {
+
+using request_handler = std::function<response_plan(const received_request&)>;
+
+// What the server's thread shares with the threads that question the server.
+struct server_state {
+  mutable std::mutex mutex;
+  request_handler handler;                // guarded by mutex
+  std::vector<received_request> requests; // guarded by mutex
+  std::atomic<std::size_t> connections_accepted{0};
+  std::chrono::milliseconds idle_timeout{0}; // set before the thread starts
+  bool stopping = false;                     // the server's thread only
+};
+
+// The part of a connection the server needs in order to stop it.
+class connection_base {
+public:
+  virtual ~connection_base() = default;
+  // Cancels every wait and closes the socket; the pending operations then
+  // complete with errors and the connection frees itself.
+  virtual void abort() = 0;
+};
+
+// The default handler: a server made without one answers, loudly, that it has
+// none, rather than pretending to be an API.
+inline response_plan no_handler(const received_request& request) {
+  return response_plan::api_error(404,
+                                  "knobs::local::server has no handler (request: " +
+                                      request.method + " " + request.target + ")",
+                                  "invalid_request_error");
+}
+
+inline std::string chunk(const std::string& data) {
+  if (data.empty())
+    return {}; // a zero-size chunk would end the body
+  static const char digits[] = "0123456789abcdef";
+  std::string size;
+  for (std::size_t n = data.size(); n != 0; n /= 16)
+    size.insert(size.begin(), digits[n % 16]);
+  return size + "\r\n" + data + "\r\n";
+}
+
+// Stream is boost::beast::tcp_stream or boost::beast::ssl_stream<tcp_stream>.
+template <class Stream>
+class connection final : public connection_base,
+                         public std::enable_shared_from_this<connection<Stream>> {
+  static constexpr bool is_tls = !std::is_same<Stream, boost::beast::tcp_stream>::value;
+
+public:
+  template <class... StreamArgs>
+  connection(server_state& state, std::size_t ordinal, StreamArgs&&... stream_args)
+      : state_(state), ordinal_(ordinal), stream_(std::forward<StreamArgs>(stream_args)...),
+        timer_(stream_.get_executor()) {}
+
+  void start() {
+    if constexpr (is_tls) {
+      arm_idle_timeout();
+      stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](boost::beast::error_code ec) {
+                                if (ec || self->state_.stopping)
+                                  return;
+                                self->read_request();
+                              });
+    } else {
+      read_request();
+    }
+  }
+
+  void abort() override { close(); }
+
+private:
+  boost::beast::tcp_stream& lowest() { return boost::beast::get_lowest_layer(stream_); }
+
+  void arm_idle_timeout() {
+    if (state_.idle_timeout.count() > 0)
+      lowest().expires_after(state_.idle_timeout);
+    else
+      lowest().expires_never();
+  }
+
+  void close() {
+    timer_.cancel();
+    lowest().close(); // the socket, and tcp_stream's timeout timer with it
+  }
+
+  void read_request() {
+    if (state_.stopping)
+      return;
+    parser_.emplace();
+    // Limits are for a server on the open internet; a test may well send a
+    // large body (images as base64) and should see it arrive.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    parser_->header_limit(1024 * 1024);
+    arm_idle_timeout();
+    boost::beast::http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](boost::beast::error_code ec, std::size_t) {
+          self->on_read(ec);
+        });
+  }
+
+  void on_read(boost::beast::error_code ec) {
+    if (state_.stopping)
+      return;
+    lowest().expires_never();
+    if (ec) {
+      // Bytes that do not parse as HTTP get a 400, as from any server; a
+      // client that went away, or stayed idle too long, gets nothing.
+      const auto& http_errors =
+          boost::beast::http::make_error_code(boost::beast::http::error::bad_target).category();
+      if (ec.category() == http_errors && ec != boost::beast::http::error::end_of_stream &&
+          ec != boost::beast::http::error::partial_message) {
+        keep_alive_ = false;
+        adopt(response_plan::api_error(400, "malformed HTTP request: " + ec.message(),
+                                       "invalid_request_error"));
+        respond();
+        return;
+      }
+      close();
+      return;
+    }
+
+    auto& message = parser_->get();
+    received_request request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    for (const auto& field : message)
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    request.body = std::move(message.body());
+    request.connection = ordinal_;
+    keep_alive_ = message.keep_alive();
+
+    request_handler handler;
+    {
+      std::lock_guard<std::mutex> lock(state_.mutex);
+      state_.requests.push_back(request);
+      handler = state_.handler;
+    }
+    // The handler is the user's code: whatever it throws becomes the 500 a
+    // real server would send, not an exception on the server's thread.
+    try {
+      adopt(handler ? handler(request) : no_handler(request));
+    } catch (const std::exception& e) {
+      adopt(response_plan::api_error(500, e.what(), "server_error"));
+    } catch (...) {
+      adopt(response_plan::api_error(
+          500, "the request handler threw an exception that is not a std::exception",
+          "server_error"));
+    }
+
+    if (plan_.delay.count() > 0) {
+      timer_.expires_after(plan_.delay);
+      timer_.async_wait([self = this->shared_from_this()](boost::beast::error_code wait_ec) {
+        if (wait_ec || self->state_.stopping)
+          return;
+        self->respond();
+      });
+    } else {
+      respond();
+    }
+  }
+
+  // Adopts a plan and serializes its head now, so that a plan the server
+  // cannot send (a bad status) is answered with a 500 before any byte goes out.
+  void adopt(response_plan p) {
+    try {
+      head_ = serialize_head(p);
+      plan_ = std::move(p);
+    } catch (const std::exception& e) {
+      response_plan failure = response_plan::api_error(
+          500, std::string("the request handler's response_plan cannot be sent: ") + e.what(),
+          "server_error");
+      head_ = serialize_head(failure);
+      plan_ = std::move(failure);
+    }
+  }
+
+  bool chunked() const { return !plan_.parts.empty(); }
+
+  // Closes (abruptly) once the response is out, because the framing lies and
+  // the connection cannot carry another response.
+  bool framing_lie(const response_plan& p) const {
+    return p.parts.empty() && p.content_length && *p.content_length != p.body.size();
+  }
+
+  std::string serialize_head(const response_plan& p) const {
+    if (p.status < 100 || p.status > 999)
+      throw std::invalid_argument("status " + std::to_string(p.status) + " is outside 100 to 999");
+    boost::beast::http::response<boost::beast::http::empty_body> response;
+    response.version(11);
+    response.result(static_cast<unsigned>(p.status));
+    response.set(boost::beast::http::field::server, "knobs-local/" KNOBS_VERSION_STRING);
+    if (!p.content_type.empty())
+      response.set(boost::beast::http::field::content_type, p.content_type);
+    if (!p.parts.empty())
+      response.chunked(true);
+    else
+      response.content_length(p.content_length.value_or(p.body.size()));
+    response.keep_alive(keep_alive_ && !p.close_after_response);
+    // The first field of a name replaces the server's own; later ones add to it.
+    for (auto field = p.headers.begin(); field != p.headers.end(); ++field) {
+      const bool first = std::none_of(p.headers.begin(), field, [&](const header_field& earlier) {
+        return boost::beast::iequals(earlier.first, field->first);
+      });
+      if (first)
+        response.set(field->first, field->second);
+      else
+        response.insert(field->first, field->second);
+    }
+    std::ostringstream os;
+    os << response.base();
+    return os.str();
+  }
+
+  void respond() {
+    if (plan_.close_without_response) {
+      close();
+      return;
+    }
+    budget_ = plan_.close_after_bytes;
+    if (chunked()) {
+      send(std::move(head_), [](connection& self) { self.send_part(0); });
+    } else {
+      send(std::move(head_) + plan_.body, [](connection& self) { self.finish(); });
+    }
+  }
+
+  void send_part(std::size_t i) {
+    if (plan_.close_after_parts && i == *plan_.close_after_parts) {
+      close();
+      return;
+    }
+    if (plan_.stall_after_parts && i == *plan_.stall_after_parts) {
+      stall();
+      return;
+    }
+    if (i == plan_.parts.size()) {
+      send("0\r\n\r\n", [](connection& self) { self.finish(); });
+      return;
+    }
+    if (i == 0 || plan_.part_delay.count() <= 0) {
+      send(chunk(plan_.parts[i]), [i](connection& self) { self.send_part(i + 1); });
+      return;
+    }
+    timer_.expires_after(plan_.part_delay);
+    timer_.async_wait([self = this->shared_from_this(), i](boost::beast::error_code ec) {
+      if (ec || self->state_.stopping)
+        return;
+      self->send(chunk(self->plan_.parts[i]), [i](connection& c) { c.send_part(i + 1); });
+    });
+  }
+
+  // Writes bytes, honouring close_after_bytes, then calls next(*this).
+  template <class Next> void send(std::string bytes, Next next) {
+    bool cut = false;
+    if (budget_) {
+      if (bytes.size() > *budget_) {
+        bytes.resize(*budget_);
+        cut = true;
+      }
+      *budget_ -= bytes.size();
+    }
+    if (bytes.empty()) {
+      if (cut)
+        close();
+      else
+        next(*this);
+      return;
+    }
+    out_ = std::move(bytes);
+    boost::asio::async_write(
+        stream_, boost::asio::buffer(out_),
+        [self = this->shared_from_this(), cut, next](boost::beast::error_code ec, std::size_t) {
+          if (ec || self->state_.stopping)
+            return;
+          if (cut)
+            self->close();
+          else
+            next(*self);
+        });
+  }
+
+  void finish() {
+    if (plan_.close_after_bytes || framing_lie(plan_)) {
+      close();
+    } else if (!keep_alive_ || plan_.close_after_response) {
+      close_gracefully();
+    } else {
+      read_request();
+    }
+  }
+
+  // Holds the connection open without answering. Reading (and discarding)
+  // notices the client hanging up, so a stalled connection lives exactly as
+  // long as the client keeps it.
+  void stall() {
+    stream_.async_read_some(
+        boost::asio::buffer(scratch_),
+        [self = this->shared_from_this()](boost::beast::error_code ec, std::size_t) {
+          if (ec || self->state_.stopping)
+            return;
+          self->stall();
+        });
+  }
+
+  // After `Connection: close`. Closing a socket with unread bytes in it sends
+  // a reset, which can destroy the response before the client reads it; so
+  // stop sending, wait (briefly) for the client to close its side, then close.
+  void close_gracefully() {
+    lowest().expires_after(std::chrono::seconds(1));
+    if constexpr (is_tls) {
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](boost::beast::error_code) { self->close(); });
+    } else {
+      boost::beast::error_code ignored;
+      lowest().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+      drain();
+    }
+  }
+
+  void drain() {
+    lowest().async_read_some(
+        boost::asio::buffer(scratch_),
+        [self = this->shared_from_this()](boost::beast::error_code ec, std::size_t) {
+          if (ec || self->state_.stopping) {
+            self->close();
+            return;
+          }
+          self->drain();
+        });
+  }
+
+  server_state& state_;
+  std::size_t ordinal_;
+  Stream stream_;
+  boost::asio::steady_timer timer_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  bool keep_alive_ = true;
+  response_plan plan_;
+  std::string head_;
+  std::optional<std::size_t> budget_;
+  std::string out_;
+  std::array<char, 4096> scratch_{};
+};
+
+} // namespace detail
+} // namespace local
+} // namespace knobs
+
+#endif

@@ -1,0 +1,737 @@
+// knobs::client and knobs::async_client against knobs::local::server over real
+// sockets on 127.0.0.1. Nothing here mocks the Beast code.
+#include <knobs/client.hpp>
+
+#include <knobs/local/certificate.hpp>
+#include <knobs/local/server.hpp>
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+#if defined(__cpp_impl_coroutine)
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#endif
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+using knobs::local::received_request;
+using knobs::local::response_plan;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string secret_key = "sk-knobs-test-SECRET-0123456789";
+
+// A chat.completion body whose text says which request it answers.
+std::string completion_body(const std::string& text) {
+  return R"({"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"test-model",)"
+         R"("system_fingerprint":"fp_test","choices":[{"index":0,"message":{"role":"assistant",)"
+         R"("content":")" +
+         text + R"("},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,)"
+                R"("total_tokens":7}})";
+}
+
+response_plan ok(const std::string& text = "hello") {
+  return response_plan::json(200, completion_body(text)).with_header("x-request-id", "req_ok");
+}
+
+knobs::chat_request lesson_request() {
+  return knobs::chat_request{"test-model"}
+      .user("In one sentence, describe a city at night.")
+      .temperature(0.7)
+      .max_tokens(60);
+}
+
+knobs::client_options options_for(const knobs::local::server& s) {
+  knobs::client_options o;
+  o.base_url = s.base_url();
+  o.api_key = secret_key;
+  o.on_warning = nullptr;
+  return o;
+}
+
+using steady = std::chrono::steady_clock;
+std::chrono::milliseconds since(steady::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t);
+}
+
+// Every text a user could see for a failure: the key must be in none of them.
+void check_no_key(const knobs::error_info& e) {
+  CHECK(e.message.find(secret_key) == std::string::npos);
+  CHECK(e.where.find(secret_key) == std::string::npos);
+  if (e.api) {
+    CHECK(e.api->message.find(secret_key) == std::string::npos);
+  }
+}
+
+} // namespace
+
+TEST_CASE("the blocking client sends the lesson's request and returns a typed completion") {
+  knobs::local::server server([](const received_request&) { return ok("A city hums at night."); });
+  knobs::client client{options_for(server)};
+
+  knobs::chat_completion r = client.create(lesson_request());
+  CHECK(r.text() == "A city hums at night.");
+  CHECK(r.system_fingerprint == "fp_test");
+  CHECK(r.request_id == "req_ok");
+  CHECK(r.retries == 0);
+  REQUIRE(r.usage);
+  CHECK(r.usage->total_tokens == 7);
+
+  auto seen = server.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].method == "POST");
+  CHECK(seen[0].target == "/v1/chat/completions");
+  CHECK(seen[0].body == knobs::to_json(lesson_request()));
+  CHECK(seen[0].header("authorization") == "Bearer " + secret_key);
+  CHECK(seen[0].header("content-type") == "application/json");
+  CHECK(seen[0].header("user-agent") == std::string(knobs::default_user_agent));
+}
+
+TEST_CASE("organization, project and custom headers are sent; a custom header replaces ours") {
+  knobs::local::server server([](const received_request&) { return ok(); });
+  auto o = options_for(server);
+  o.organization = "org-1";
+  o.project = "proj-1";
+  o.headers = {{"X-Trace", "abc"}, {"User-Agent", "my-app/2"}};
+  knobs::client client{o};
+  client.create(lesson_request());
+  auto seen = server.requests().at(0);
+  CHECK(seen.header("openai-organization") == "org-1");
+  CHECK(seen.header("openai-project") == "proj-1");
+  CHECK(seen.header("x-trace") == "abc");
+  CHECK(seen.header("user-agent") == "my-app/2");
+}
+
+TEST_CASE("without an API key no Authorization header is sent") {
+  knobs::local::server server([](const received_request&) { return ok(); });
+  auto o = options_for(server);
+  o.api_key.clear();
+  knobs::client client{o};
+  client.create(lesson_request());
+  CHECK_FALSE(server.requests().at(0).header("authorization").has_value());
+}
+
+TEST_CASE("async_create completes through a plain callback") {
+  knobs::local::server server([](const received_request&) { return ok("callback"); });
+  boost::asio::io_context ioc;
+  knobs::async_client client{ioc.get_executor(), options_for(server)};
+  std::string text;
+  bool called = false;
+  client.async_create(lesson_request(), [&](std::exception_ptr e, knobs::chat_completion r) {
+    called = true;
+    CHECK_FALSE(e);
+    text = r.text();
+  });
+  CHECK_FALSE(called); // never inside the initiating call
+  ioc.run();
+  CHECK(called);
+  CHECK(text == "callback");
+}
+
+TEST_CASE("async_create completes through use_future, and a failure arrives as the typed exception") {
+  knobs::local::server server([](const received_request& r) {
+    if (r.body.find("fail") != std::string::npos)
+      return response_plan::api_error(400, "bad", "invalid_request_error", "messages");
+    return ok("future");
+  });
+  boost::asio::io_context ioc;
+  auto work = boost::asio::make_work_guard(ioc);
+  std::thread runner([&] { ioc.run(); });
+  knobs::async_client client{ioc.get_executor(), options_for(server)};
+
+  auto good = client.async_create(lesson_request(), boost::asio::use_future);
+  CHECK(good.get().text() == "future");
+
+  auto bad = client.async_create(knobs::chat_request{"m"}.user("fail"), boost::asio::use_future);
+  CHECK_THROWS_AS(bad.get(), knobs::bad_request_error);
+
+  work.reset();
+  runner.join();
+}
+
+#if defined(__cpp_impl_coroutine)
+TEST_CASE("async_create can be awaited in a C++20 coroutine") {
+  knobs::local::server server([](const received_request&) { return ok("awaited"); });
+  boost::asio::io_context ioc;
+  knobs::async_client client{ioc.get_executor(), options_for(server)};
+  std::string text;
+  std::string caught;
+  boost::asio::co_spawn(
+      ioc,
+      [&]() -> boost::asio::awaitable<void> {
+        auto r = co_await client.async_create(lesson_request(), boost::asio::use_awaitable);
+        text = r.text();
+        try {
+          co_await client.async_create(knobs::chat_request{"m"}, boost::asio::use_awaitable);
+        } catch (const knobs::request_error& e) {
+          caught = e.where();
+        }
+      },
+      boost::asio::detached);
+  ioc.run();
+  CHECK(text == "awaited");
+  CHECK(caught == "messages"); // an invalid request fails before anything is sent
+  CHECK(server.requests().size() == 1);
+}
+#endif
+
+TEST_CASE("100 sequential requests reuse one keep-alive connection") {
+  knobs::local::server server([](const received_request&) { return ok(); });
+  knobs::client client{options_for(server)};
+  for (int i = 0; i < 100; ++i)
+    REQUIRE(client.create(lesson_request()).text() == "hello");
+  CHECK(server.requests().size() == 100);
+  CHECK(server.connections_accepted() == 1);
+  CHECK(client.async().idle_connections() == 1);
+}
+
+TEST_CASE("100 concurrent requests share at most max_connections connections") {
+  knobs::local::server server([](const received_request&) {
+    auto p = ok();
+    p.delay = 5ms; // keep requests overlapping
+    return p;
+  });
+  auto o = options_for(server);
+  o.max_connections = 8;
+  boost::asio::io_context ioc;
+  knobs::async_client client{ioc.get_executor(), o};
+  int succeeded = 0;
+  std::size_t most_open = 0;
+  for (int i = 0; i < 100; ++i)
+    client.async_create(lesson_request(), [&](std::exception_ptr e, knobs::chat_completion) {
+      succeeded += e ? 0 : 1;
+      most_open = std::max(most_open, client.open_connections());
+    });
+  ioc.run();
+  CHECK(succeeded == 100);
+  CHECK(server.requests().size() == 100);
+  CHECK(server.connections_accepted() == 8);
+  CHECK(most_open <= 8);
+}
+
+TEST_CASE("a connection the server closed while idle is replaced without an error") {
+  knobs::local::server_options so;
+  so.idle_timeout = 50ms;
+  knobs::local::server server([](const received_request&) { return ok(); }, so);
+  knobs::client client{options_for(server)};
+  CHECK(client.create(lesson_request()).retries == 0);
+  std::this_thread::sleep_for(200ms); // the server drops the idle connection
+  auto r = client.create(lesson_request());
+  CHECK(r.text() == "hello");
+  CHECK(r.retries == 0); // not a retry: the request never reached a live server
+  CHECK(server.connections_accepted() == 2);
+}
+
+TEST_CASE("429 with retry-after-ms is retried after that wait, then succeeds") {
+  std::atomic<int> calls{0};
+  knobs::local::server server([&](const received_request&) {
+    if (calls++ == 0)
+      return response_plan::api_error(429, "slow down", "rate_limit_error", std::nullopt,
+                                      "rate_limit_exceeded")
+          .with_header("retry-after-ms", "300");
+    return ok("after the wait");
+  });
+  knobs::client client{options_for(server)};
+  auto start = steady::now();
+  auto r = client.create(lesson_request());
+  CHECK(since(start) >= 300ms);
+  CHECK(since(start) < 2000ms);
+  CHECK(r.text() == "after the wait");
+  CHECK(r.retries == 1);
+}
+
+TEST_CASE("429 with Retry-After in seconds is honoured") {
+  std::atomic<int> calls{0};
+  knobs::local::server server([&](const received_request&) {
+    if (calls++ == 0)
+      return response_plan::api_error(429, "slow down", "rate_limit_error")
+          .with_header("Retry-After", "1");
+    return ok();
+  });
+  knobs::client client{options_for(server)};
+  auto start = steady::now();
+  CHECK(client.create(lesson_request()).retries == 1);
+  CHECK(since(start) >= 1000ms);
+}
+
+TEST_CASE("500, 500, 200 succeeds after two retries with exponential backoff") {
+  std::atomic<int> calls{0};
+  knobs::local::server server([&](const received_request&) {
+    if (calls++ < 2)
+      return response_plan::api_error(500, "oops", "server_error");
+    return ok("third time");
+  });
+  knobs::client client{options_for(server)};
+  auto start = steady::now();
+  auto r = client.create(lesson_request());
+  // 0.5 s then 1 s, each less up to 25 % jitter: at least 1.125 s.
+  CHECK(since(start) >= 1125ms);
+  CHECK(r.text() == "third time");
+  CHECK(r.retries == 2);
+  CHECK(calls == 3);
+}
+
+TEST_CASE("500 three times fails after two retries with the server's error") {
+  std::atomic<int> calls{0};
+  knobs::local::server server([&](const received_request&) {
+    ++calls;
+    return response_plan::api_error(503, "overloaded", "server_error")
+        .with_header("retry-after-ms", "10");
+  });
+  knobs::client client{options_for(server)};
+  try {
+    client.create(lesson_request());
+    FAIL("create returned");
+  } catch (const knobs::internal_server_error& e) {
+    CHECK(e.api().status == 503);
+    CHECK(e.api().message == "overloaded");
+    CHECK(e.info().retries == 2);
+  }
+  CHECK(calls == 3);
+}
+
+TEST_CASE("max_retries = 0 sends once") {
+  std::atomic<int> calls{0};
+  knobs::local::server server([&](const received_request&) {
+    ++calls;
+    return response_plan::api_error(500, "oops", "server_error");
+  });
+  auto o = options_for(server);
+  o.max_retries = 0;
+  knobs::client client{o};
+  CHECK_THROWS_AS(client.create(lesson_request()), knobs::internal_server_error);
+  CHECK(calls == 1);
+}
+
+TEST_CASE("x-should-retry overrides the status: false stops a 500, true retries a 400") {
+  std::atomic<int> calls{0};
+  knobs::local::server server([&](const received_request& r) {
+    ++calls;
+    if (r.body.find("no-retry") != std::string::npos)
+      return response_plan::api_error(500, "no", "server_error").with_header("x-should-retry",
+                                                                              "false");
+    if (calls < 2)
+      return response_plan::api_error(400, "try again", "invalid_request_error")
+          .with_header("x-should-retry", "true")
+          .with_header("retry-after-ms", "10");
+    return ok();
+  });
+  knobs::client client{options_for(server)};
+  CHECK(client.create(lesson_request()).retries == 1);
+  calls = 0;
+  CHECK_THROWS_AS(client.create(knobs::chat_request{"m"}.user("no-retry")),
+                  knobs::internal_server_error);
+  CHECK(calls == 1);
+}
+
+TEST_CASE("a 400 with an error body reaches the caller with every field") {
+  knobs::local::server server([](const received_request&) {
+    return response_plan::api_error(400, "Invalid value for 'temperature'", "invalid_request_error",
+                                    "temperature", "invalid_value")
+        .with_header("x-request-id", "req_400");
+  });
+  knobs::client client{options_for(server)};
+  try {
+    client.create(lesson_request());
+    FAIL("create returned");
+  } catch (const knobs::bad_request_error& e) {
+    CHECK(e.api().status == 400);
+    CHECK(e.api().message == "Invalid value for 'temperature'");
+    CHECK(e.api().type == "invalid_request_error");
+    CHECK(e.api().param == "temperature");
+    CHECK(e.api().code == "invalid_value");
+    CHECK(e.api().request_id == "req_400");
+    CHECK(e.where() == "temperature");
+    CHECK(e.info().retries == 0);
+    CHECK(e.code() == knobs::errc::api_error);
+    CHECK(std::string(e.what()).find("Invalid value for 'temperature'") != std::string::npos);
+    CHECK(std::string(e.what()).find("req_400") != std::string::npos);
+  }
+  auto r = client.try_create(lesson_request());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().api->param == "temperature");
+}
+
+TEST_CASE("each error status has its own exception class") {
+  std::atomic<int> status{0};
+  knobs::local::server server([&](const received_request&) {
+    return response_plan::api_error(status, "no", "error");
+  });
+  auto o = options_for(server);
+  o.max_retries = 0;
+  knobs::client client{o};
+  auto fails_with = [&](int s, auto tag) {
+    using expected = decltype(tag);
+    status = s;
+    CHECK_THROWS_AS(client.create(lesson_request()), expected);
+  };
+  fails_with(401, knobs::authentication_error{knobs::error_info{}});
+  fails_with(403, knobs::permission_denied_error{knobs::error_info{}});
+  fails_with(404, knobs::not_found_error{knobs::error_info{}});
+  fails_with(409, knobs::conflict_error{knobs::error_info{}});
+  fails_with(422, knobs::unprocessable_entity_error{knobs::error_info{}});
+  fails_with(429, knobs::rate_limit_error{knobs::error_info{}});
+  fails_with(502, knobs::internal_server_error{knobs::error_info{}});
+  fails_with(418, knobs::api_error{knobs::error_info{}});
+}
+
+TEST_CASE("an error status with a body that is not an API error keeps a snippet of it") {
+  knobs::local::server server([](const received_request&) {
+    auto p = response_plan::json(404, "<html>no such page</html>");
+    p.content_type = "text/html";
+    return p;
+  });
+  knobs::client client{options_for(server)};
+  try {
+    client.create(lesson_request());
+    FAIL("create returned");
+  } catch (const knobs::not_found_error& e) {
+    CHECK(e.api().status == 404);
+    CHECK(e.api().message.find("no such page") != std::string::npos);
+  }
+}
+
+TEST_CASE("malformed JSON in a 200 is an invalid-response error, not retried") {
+  std::atomic<int> calls{0};
+  knobs::local::server server([&](const received_request&) {
+    ++calls;
+    return response_plan::json(200, R"({"choices": [ oops)");
+  });
+  knobs::client client{options_for(server)};
+  try {
+    client.create(lesson_request());
+    FAIL("create returned");
+  } catch (const knobs::parse_error& e) {
+    CHECK(e.code() == knobs::errc::invalid_response);
+    CHECK(std::string(e.what()).find("oops") != std::string::npos); // the snippet
+  }
+  CHECK(calls == 1);
+}
+
+TEST_CASE("valid JSON of the wrong shape names the JSON path") {
+  knobs::local::server server([](const received_request&) {
+    return response_plan::json(
+        200, R"({"object":"chat.completion","choices":[{"index":0,"message":{"content":5}}]})");
+  });
+  knobs::client client{options_for(server)};
+  auto r = client.try_create(lesson_request());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().where == "choices[0].message.content");
+}
+
+TEST_CASE("connection refused is a connection error after the retries") {
+  // Take a free port, then close it again, so nothing listens there.
+  std::string base_url;
+  {
+    knobs::local::server probe;
+    base_url = probe.base_url();
+  }
+  knobs::client_options o;
+  o.base_url = base_url;
+  o.api_key = secret_key;
+  o.max_retries = 1;
+  knobs::client client{o};
+  auto r = client.try_create(lesson_request());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == knobs::errc::connection_error);
+  CHECK(r.error().retries == 1);
+  CHECK(r.error().message.find("refused") != std::string::npos);
+  check_no_key(r.error());
+  CHECK_THROWS_AS(client.create(lesson_request()), knobs::connection_error);
+}
+
+TEST_CASE("a server that closes mid-body gives a connection error, retried first") {
+  std::atomic<int> calls{0};
+  knobs::local::server server([&](const received_request&) {
+    ++calls;
+    auto p = ok();
+    p.close_after_bytes = 150; // past the headers, inside the body
+    return p;
+  });
+  auto o = options_for(server);
+  o.max_retries = 1;
+  knobs::client client{o};
+  auto r = client.try_create(lesson_request());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == knobs::errc::connection_error);
+  CHECK(calls == 2);
+}
+
+TEST_CASE("a server that closes mid-body once is retried to success") {
+  std::atomic<int> calls{0};
+  knobs::local::server server([&](const received_request&) {
+    auto p = ok("second try");
+    if (calls++ == 0)
+      p.close_after_bytes = 150;
+    return p;
+  });
+  knobs::client client{options_for(server)};
+  auto r = client.create(lesson_request());
+  CHECK(r.text() == "second try");
+  CHECK(r.retries == 1);
+}
+
+TEST_CASE("a slow server times out") {
+  knobs::local::server server([](const received_request&) {
+    auto p = ok();
+    p.delay = 2s;
+    return p;
+  });
+  auto o = options_for(server);
+  o.timeout = 200ms;
+  o.max_retries = 0;
+  knobs::client client{o};
+  auto start = steady::now();
+  auto r = client.try_create(lesson_request());
+  CHECK(since(start) < 1500ms);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == knobs::errc::timeout);
+  CHECK_THROWS_AS(client.create(lesson_request()), knobs::timeout_error);
+}
+
+TEST_CASE("a body larger than max_response_bytes is refused") {
+  knobs::local::server server([](const received_request&) { return ok(std::string(5000, 'x')); });
+  auto o = options_for(server);
+  o.max_response_bytes = 1000;
+  knobs::client client{o};
+  auto r = client.try_create(lesson_request());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == knobs::errc::invalid_response);
+  CHECK(r.error().message.find("max_response_bytes") != std::string::npos);
+}
+
+TEST_CASE("cancelling an in-flight request completes it as cancelled and drops its connection") {
+  knobs::local::server server([](const received_request& r) {
+    auto p = ok();
+    if (r.body.find("slow") != std::string::npos)
+      p.delay = 5s;
+    return p;
+  });
+  boost::asio::io_context ioc;
+  knobs::async_client client{ioc.get_executor(), options_for(server)};
+  boost::asio::cancellation_signal signal;
+  std::exception_ptr failure;
+  client.async_create(knobs::chat_request{"m"}.user("slow"),
+                      boost::asio::bind_cancellation_slot(
+                          signal.slot(), [&](std::exception_ptr e, knobs::chat_completion) {
+                            failure = e;
+                          }));
+  boost::asio::steady_timer timer(ioc, 100ms);
+  timer.async_wait([&](boost::system::error_code) { signal.emit(boost::asio::cancellation_type::terminal); });
+  auto start = steady::now();
+  ioc.run();
+  CHECK(since(start) < 2000ms);
+  REQUIRE(failure);
+  try {
+    std::rethrow_exception(failure);
+  } catch (const knobs::error& e) {
+    CHECK(e.code() == knobs::errc::cancelled);
+  }
+  CHECK(client.open_connections() == 0);
+  CHECK(client.idle_connections() == 0);
+
+  // The next request opens a fresh connection.
+  ioc.restart();
+  bool ok_after = false;
+  client.async_create(lesson_request(), [&](std::exception_ptr e, knobs::chat_completion) {
+    ok_after = !e;
+  });
+  ioc.run();
+  CHECK(ok_after);
+  CHECK(server.connections_accepted() == 2);
+}
+
+TEST_CASE("an invalid request never reaches the wire") {
+  knobs::local::server server([](const received_request&) { return ok(); });
+  knobs::client client{options_for(server)};
+  auto bad = knobs::chat_request{"m"}.user("x").top_logprobs(3); // without logprobs(true)
+  try {
+    client.create(bad);
+    FAIL("create returned");
+  } catch (const knobs::request_error& e) {
+    CHECK(e.where() == "top_logprobs");
+  }
+  CHECK(server.requests().empty());
+  CHECK(server.connections_accepted() == 0);
+}
+
+TEST_CASE("warnings go to on_warning before sending; strict mode refuses to send") {
+  knobs::local::server server([](const received_request&) { return ok(); });
+  auto o = options_for(server);
+  std::vector<std::string> seen;
+  o.on_warning = [&](const knobs::warning& w) { seen.emplace_back(to_string(w.code)); };
+  auto both = lesson_request().top_p(0.9);
+  {
+    knobs::client client{o};
+    client.create(both);
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0] == "temperature_and_top_p");
+    CHECK(server.requests().size() == 1);
+  }
+  o.strict = true;
+  knobs::client strict{o};
+  auto r = strict.try_create(both);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == knobs::errc::strict_warning);
+  CHECK(r.error().message.find("temperature_and_top_p") != std::string::npos);
+  CHECK_THROWS_AS(strict.create(both), knobs::request_error);
+  CHECK(server.requests().size() == 1);
+}
+
+TEST_CASE("the API key appears in no error text, even when the server echoes it") {
+  knobs::local::server server([](const received_request& r) {
+    return response_plan::api_error(401, "Incorrect API key provided: " +
+                                             r.header("authorization").value_or(""),
+                                    "invalid_request_error", std::nullopt, "invalid_api_key");
+  });
+  knobs::client client{options_for(server)};
+  auto r = client.try_create(lesson_request());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().api->status == 401);
+  CHECK(r.error().message.find("[redacted]") != std::string::npos);
+  check_no_key(r.error());
+  try {
+    client.create(lesson_request());
+  } catch (const std::exception& e) {
+    CHECK(std::string(e.what()).find(secret_key) == std::string::npos);
+  }
+}
+
+TEST_CASE("bad options fail at construction with a clear message") {
+  knobs::client_options o;
+  o.base_url = "127.0.0.1:8000/v1";
+  CHECK_THROWS_AS(knobs::client{o}, knobs::request_error);
+  o.base_url = "https://api.openai.com/v1";
+  o.api_key.clear();
+  try {
+    knobs::client c{o};
+    FAIL("constructed");
+  } catch (const knobs::request_error& e) {
+    CHECK(e.where() == "OPENAI_API_KEY");
+  }
+  o.base_url = "http://127.0.0.1:8000/v1"; // local servers need no key
+  CHECK_NOTHROW(knobs::client{o});
+}
+
+TEST_CASE("from_env reads the OpenAI variables") {
+  ::setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1", 1);
+  ::setenv("OPENAI_API_KEY", "sk-env", 1);
+  ::setenv("OPENAI_ORG_ID", "org-env", 1);
+  ::setenv("OPENAI_PROJECT_ID", "proj-env", 1);
+  auto o = knobs::client_options::from_env();
+  CHECK(o.base_url == "http://127.0.0.1:9/v1");
+  CHECK(o.api_key == "sk-env");
+  CHECK(o.organization == "org-env");
+  CHECK(o.project == "proj-env");
+  ::unsetenv("OPENAI_BASE_URL");
+  ::unsetenv("OPENAI_API_KEY");
+  auto missing = knobs::client_options::try_from_env();
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().where == "OPENAI_API_KEY");
+  ::unsetenv("OPENAI_ORG_ID");
+  ::unsetenv("OPENAI_PROJECT_ID");
+}
+
+namespace {
+
+struct tls_fixture {
+  std::string dir;
+  std::string ca_path;
+  tls_fixture(const knobs::local::test_certificates& certs) {
+    char tmpl[] = "/tmp/knobs-tls-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    ca_path = dir + "/ca.pem";
+    std::ofstream(ca_path) << certs.ca_cert_pem;
+  }
+  ~tls_fixture() {
+    std::remove(ca_path.c_str());
+    std::remove(dir.c_str());
+  }
+};
+
+} // namespace
+
+TEST_CASE("HTTPS to a server whose CA is trusted succeeds, with host-name verification") {
+  auto certs = knobs::local::make_test_certificates();
+  tls_fixture files(certs);
+  knobs::local::server_options so;
+  so.tls = knobs::local::tls_credentials{certs.cert_pem, certs.key_pem};
+  knobs::local::server server([](const received_request&) { return ok("over tls"); }, so);
+  REQUIRE(server.base_url().rfind("https://", 0) == 0);
+  auto o = options_for(server);
+  o.ca_file = files.ca_path;
+  knobs::client client{o};
+  CHECK(client.create(lesson_request()).text() == "over tls");
+  CHECK(client.create(lesson_request()).text() == "over tls");
+  CHECK(server.connections_accepted() == 1);
+}
+
+TEST_CASE("HTTPS to an untrusted server fails verification, unless verification is off") {
+  auto certs = knobs::local::make_test_certificates();
+  knobs::local::server_options so;
+  so.tls = knobs::local::tls_credentials{certs.cert_pem, certs.key_pem};
+  knobs::local::server server([](const received_request&) { return ok(); }, so);
+  auto o = options_for(server);
+  o.max_retries = 0;
+  knobs::client client{o};
+  auto r = client.try_create(lesson_request());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == knobs::errc::connection_error);
+  CHECK(r.error().message.find("certificate verify failed") != std::string::npos);
+  CHECK(server.requests().empty());
+
+  o.insecure_skip_tls_verify = true;
+  knobs::client insecure{o};
+  CHECK(insecure.create(lesson_request()).text() == "hello");
+}
+
+TEST_CASE("HTTPS to a certificate for another host name fails verification") {
+  knobs::local::certificate_options co;
+  co.dns_names = {"other.example"};
+  co.ip_addresses = {"10.0.0.1"};
+  auto certs = knobs::local::make_test_certificates(co);
+  tls_fixture files(certs);
+  knobs::local::server_options so;
+  so.tls = knobs::local::tls_credentials{certs.cert_pem, certs.key_pem};
+  knobs::local::server server([](const received_request&) { return ok(); }, so);
+  auto o = options_for(server);
+  o.ca_file = files.ca_path;
+  o.max_retries = 0;
+  knobs::client client{o};
+  auto r = client.try_create(lesson_request());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == knobs::errc::connection_error);
+  CHECK(server.requests().empty());
+}
+
+TEST_CASE("HTTPS to an expired certificate fails verification") {
+  knobs::local::certificate_options co;
+  co.not_before = std::chrono::system_clock::now() - 48h;
+  co.not_after = std::chrono::system_clock::now() - 24h;
+  auto certs = knobs::local::make_test_certificates(co);
+  tls_fixture files(certs);
+  knobs::local::server_options so;
+  so.tls = knobs::local::tls_credentials{certs.cert_pem, certs.key_pem};
+  knobs::local::server server([](const received_request&) { return ok(); }, so);
+  auto o = options_for(server);
+  o.ca_file = files.ca_path;
+  o.max_retries = 0;
+  knobs::client client{o};
+  auto r = client.try_create(lesson_request());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().message.find("certificate") != std::string::npos);
+}
