@@ -1,0 +1,13 @@
+// The README's quick start, compiled with the examples so it never rots.
+#include <knobs/knobs.hpp>
+#include <iostream>
+
+int main() {
+  knobs::client client{knobs::client_options::from_env()};  // OPENAI_API_KEY, OPENAI_BASE_URL
+  auto request = knobs::chat_request{"gpt-oss-120b"}
+                     .user("In one sentence, describe a city at night.")
+                     .temperature(0.7)
+                     .max_tokens(60);
+  knobs::chat_completion r = client.create(request);          // throws a knobs::error subclass
+  std::cout << r.text() << '\n' << r.system_fingerprint.value_or("-") << '\n';
+}
