@@ -1235,11 +1235,14 @@ inline result<void> chat_request::validate() const {
   return {};
 }
 
-inline std::string to_json(const chat_request& r) {
-  if (auto e = detail::check_request(r, false))
-    throw request_error(std::move(*e));
+namespace detail {
 
+// to_json without its checks, for a caller that has just run validate(),
+// which checks everything they do: the client serializes each request once and
+// checks it once.
+inline std::string write_request(const chat_request& r) {
   std::string out;
+  out.reserve(256);
   detail::json_writer w(out);
   w.begin_object();
   w.key("model");
@@ -1450,6 +1453,14 @@ inline std::string to_json(const chat_request& r) {
   }
   w.end_object();
   return out;
+}
+
+} // namespace detail
+
+inline std::string to_json(const chat_request& r) {
+  if (auto e = detail::check_request(r, false))
+    throw request_error(std::move(*e));
+  return detail::write_request(r);
 }
 
 } // namespace knobs

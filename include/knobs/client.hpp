@@ -116,7 +116,7 @@ private:
       if (o.on_warning)
         o.on_warning(w);
     }
-    return to_json(request);
+    return detail::write_request(request); // validate() covered to_json's checks
   }
 
   std::shared_ptr<detail::client_state> state_;

@@ -9,6 +9,7 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
@@ -161,6 +162,24 @@ TEST_CASE("async_create completes through use_future, and a failure arrives as t
 
   work.reset();
   runner.join();
+}
+
+TEST_CASE("async_create with deferred starts nothing until the deferred operation is invoked") {
+  knobs::local::server server([](const received_request&) { return ok("deferred"); });
+  boost::asio::io_context ioc;
+  knobs::async_client client{ioc.get_executor(), options_for(server)};
+  auto op = client.async_create(lesson_request(), boost::asio::deferred);
+  ioc.run();
+  CHECK(server.requests().empty());
+  ioc.restart();
+  std::string text;
+  std::move(op)([&](std::exception_ptr e, knobs::chat_completion r) {
+    CHECK_FALSE(e);
+    text = r.text();
+  });
+  ioc.run();
+  CHECK(text == "deferred");
+  CHECK(server.requests().size() == 1);
 }
 
 #if defined(__cpp_impl_coroutine)

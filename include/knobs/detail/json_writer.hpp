@@ -145,8 +145,14 @@ inline std::optional<error_info> check_json(const boost::json::value& v, const s
 inline void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
+  // Most text needs no escape: copy runs of plain bytes in one append.
+  std::size_t plain = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\')
+      continue;
+    out.append(s.data() + plain, i - plain);
+    plain = i + 1;
     switch (c) {
     case '"':
       out += "\\\"";
@@ -170,15 +176,12 @@ inline void append_json_string(std::string& out, std::string_view s) {
       out += "\\t";
       break;
     default:
-      if (c < 0x20) {
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 0xF];
-      } else {
-        out += ch;
-      }
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 0xF];
     }
   }
+  out.append(s.data() + plain, s.size() - plain);
   out += '"';
 }
 

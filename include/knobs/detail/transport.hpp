@@ -252,10 +252,10 @@ public:
         s.reused = s.conn != nullptr;
         if (!s.conn) {
           if (!c.may_open()) {
-            s.timer.expires_at(std::chrono::steady_clock::time_point::max());
-            c.add_waiter(&s.timer);
-            BOOST_ASIO_CORO_YIELD s.timer.async_wait(std::move(self));
-            c.remove_waiter(&s.timer);
+            s.wait_timer().expires_at(std::chrono::steady_clock::time_point::max());
+            c.add_waiter(&s.wait_timer());
+            BOOST_ASIO_CORO_YIELD s.wait_timer().async_wait(std::move(self));
+            c.remove_waiter(&s.wait_timer());
             if (self.cancelled() != boost::asio::cancellation_type::none)
               return complete(self, cancelled());
             continue;
@@ -265,7 +265,9 @@ public:
           s.deadline = std::chrono::steady_clock::now() + o.timeout;
           s.conn->tcp().expires_at(
               std::min(s.deadline, std::chrono::steady_clock::now() + o.connect_timeout));
-          BOOST_ASIO_CORO_YIELD s.resolver.async_resolve(c.server().host, std::to_string(c.server().port),
+          if (!s.resolver)
+            s.resolver.emplace(c.executor());
+          BOOST_ASIO_CORO_YIELD s.resolver->async_resolve(c.server().host, std::to_string(c.server().port),
                                          boost::asio::ip::tcp::resolver::numeric_service,
                                          std::move(self));
           if (ec)
@@ -342,8 +344,8 @@ public:
           s.wait = backoff_delay(s.retries, c.jitter());
         ++s.retries;
         s.parser.reset();
-        s.timer.expires_after(*s.wait);
-        BOOST_ASIO_CORO_YIELD s.timer.async_wait(std::move(self));
+        s.wait_timer().expires_after(*s.wait);
+        BOOST_ASIO_CORO_YIELD s.wait_timer().async_wait(std::move(self));
         if (self.cancelled() != boost::asio::cancellation_type::none)
           return complete(self, cancelled());
       }
@@ -355,8 +357,7 @@ private:
 
   struct op_state {
     op_state(std::shared_ptr<client_state> c, std::string body, std::optional<error_info> r)
-        : client(std::move(c)), resolver(client->executor()), timer(client->executor()),
-          rejected(std::move(r)) {
+        : client(std::move(c)), rejected(std::move(r)) {
       const client_options& o = client->options();
       namespace http = boost::beast::http;
       request.method(http::verb::post);
@@ -386,9 +387,16 @@ private:
     bool reused = false;
     int retries = 0;
     std::chrono::steady_clock::time_point deadline;
-    boost::asio::ip::tcp::resolver resolver;
+    // Made when first needed: most requests reuse a connection and never wait.
+    std::optional<boost::asio::ip::tcp::resolver> resolver;
     boost::asio::ip::tcp::resolver::results_type resolved;
-    boost::asio::steady_timer timer;
+    std::optional<boost::asio::steady_timer> timer;
+
+    boost::asio::steady_timer& wait_timer() {
+      if (!timer)
+        timer.emplace(client->executor());
+      return *timer;
+    }
     std::optional<error_info> rejected;
     std::optional<std::chrono::milliseconds> wait;
     error_info failure;
