@@ -102,9 +102,36 @@ private:
   boost::beast::flat_buffer buffer_;
 };
 
+class client_state;
+
+// One request's exchange with the server: the HTTP request with its headers,
+// the response parser, the connection in use and the retry bookkeeping. The
+// client keeps finished ones for reuse, so the headers, which depend only on
+// the options, are built once per client rather than once per request.
+struct exchange {
+  explicit exchange(std::shared_ptr<client_state> c);
+
+  std::shared_ptr<client_state> client;
+  boost::beast::http::request<boost::beast::http::string_body> request;
+  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser;
+  std::unique_ptr<connection> conn;
+  bool reused = false;
+  int retries = 0;
+  std::chrono::steady_clock::time_point deadline;
+  // Made when first needed: most requests reuse a connection and never wait.
+  std::optional<boost::asio::ip::tcp::resolver> resolver;
+  boost::asio::ip::tcp::resolver::results_type resolved;
+  std::optional<boost::asio::steady_timer> timer;
+  std::optional<error_info> rejected;
+  std::optional<std::chrono::milliseconds> wait;
+  error_info failure;
+
+  boost::asio::steady_timer& wait_timer();
+};
+
 // Everything an async_client shares between its operations. Operations hold
 // it by shared_ptr, so a client may be destroyed while they run.
-class client_state {
+class client_state : public std::enable_shared_from_this<client_state> {
 public:
   client_state(boost::asio::any_io_executor ex, client_options options, endpoint ep)
       : executor_(std::move(ex)), options_(std::move(options)), endpoint_(std::move(ep)),
@@ -163,6 +190,39 @@ public:
   std::size_t open_connections() const noexcept { return open_; }
   std::size_t idle_connections() const noexcept { return idle_.size(); }
 
+  // An exchange for a new request: a finished one if there is one to reuse.
+  std::unique_ptr<exchange> take_exchange(std::string body, std::optional<error_info> rejected) {
+    std::unique_ptr<exchange> x;
+    if (spare_.empty()) {
+      x = std::make_unique<exchange>(shared_from_this());
+    } else {
+      x = std::move(spare_.back());
+      spare_.pop_back();
+      x->client = shared_from_this();
+    }
+    x->request.body() = std::move(body);
+    x->request.prepare_payload();
+    x->rejected = std::move(rejected);
+    return x;
+  }
+
+  // Takes back a finished exchange. The caller holds its own reference to
+  // this state: the exchange's is dropped here, or the spare exchanges would
+  // keep the state alive forever.
+  void recycle(std::unique_ptr<exchange> x) {
+    closed(std::move(x->conn));
+    x->client.reset();
+    x->parser.reset();
+    x->reused = false;
+    x->retries = 0;
+    x->resolved = {};
+    x->rejected.reset();
+    x->wait.reset();
+    x->failure = {};
+    if (spare_.size() < 64)
+      spare_.push_back(std::move(x));
+  }
+
   double jitter() { return std::uniform_int_distribution<int>(0, 999)(rng_) / 1000.0; }
 
   // Messages may quote what a server said; a server could echo the key back.
@@ -190,8 +250,36 @@ private:
   std::vector<std::unique_ptr<connection>> idle_;
   std::size_t open_ = 0;
   std::deque<boost::asio::steady_timer*> waiters_;
+  std::vector<std::unique_ptr<exchange>> spare_;
   std::minstd_rand rng_;
 };
+
+inline exchange::exchange(std::shared_ptr<client_state> c) : client(std::move(c)) {
+  const client_options& o = client->options();
+  namespace http = boost::beast::http;
+  request.method(http::verb::post);
+  request.target(client->server().target("/chat/completions"));
+  request.version(11);
+  request.set(http::field::host, client->server().host_header);
+  request.set(http::field::user_agent, o.user_agent);
+  request.set(http::field::content_type, "application/json");
+  request.set(http::field::accept, "application/json");
+  if (!o.api_key.empty())
+    request.set(http::field::authorization, "Bearer " + o.api_key);
+  if (!o.organization.empty())
+    request.set("OpenAI-Organization", o.organization);
+  if (!o.project.empty())
+    request.set("OpenAI-Project", o.project);
+  for (const auto& h : o.headers)
+    request.set(h.first, h.second);
+  request.keep_alive(true);
+}
+
+inline boost::asio::steady_timer& exchange::wait_timer() {
+  if (!timer)
+    timer.emplace(client->executor());
+  return *timer;
+}
 
 inline std::exception_ptr to_exception_ptr(error_info info) {
   try {
@@ -216,7 +304,7 @@ class create_op : boost::asio::coroutine {
 public:
   create_op(std::shared_ptr<client_state> state, std::string body,
             std::optional<error_info> rejected)
-      : s_(std::make_unique<op_state>(std::move(state), std::move(body), std::move(rejected))) {}
+      : s_(state->take_exchange(std::move(body), std::move(rejected))) {}
 
   template <class Self> void operator()(Self& self) { (*this)(self, {}); }
 
@@ -237,7 +325,7 @@ public:
   }
 
   template <class Self> void operator()(Self& self, boost::system::error_code ec) {
-    op_state& s = *s_;
+    exchange& s = *s_;
     client_state& c = *s.client;
     const client_options& o = c.options();
     BOOST_ASIO_CORO_REENTER(this) {
@@ -355,54 +443,8 @@ public:
 private:
   using response = boost::beast::http::response<boost::beast::http::string_body>;
 
-  struct op_state {
-    op_state(std::shared_ptr<client_state> c, std::string body, std::optional<error_info> r)
-        : client(std::move(c)), rejected(std::move(r)) {
-      const client_options& o = client->options();
-      namespace http = boost::beast::http;
-      request.method(http::verb::post);
-      request.target(client->server().target("/chat/completions"));
-      request.version(11);
-      request.set(http::field::host, client->server().host_header);
-      request.set(http::field::user_agent, o.user_agent);
-      request.set(http::field::content_type, "application/json");
-      request.set(http::field::accept, "application/json");
-      if (!o.api_key.empty())
-        request.set(http::field::authorization, "Bearer " + o.api_key);
-      if (!o.organization.empty())
-        request.set("OpenAI-Organization", o.organization);
-      if (!o.project.empty())
-        request.set("OpenAI-Project", o.project);
-      for (const auto& h : o.headers)
-        request.set(h.first, h.second);
-      request.keep_alive(true);
-      request.body() = std::move(body);
-      request.prepare_payload();
-    }
 
-    std::shared_ptr<client_state> client;
-    boost::beast::http::request<boost::beast::http::string_body> request;
-    std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser;
-    std::unique_ptr<connection> conn;
-    bool reused = false;
-    int retries = 0;
-    std::chrono::steady_clock::time_point deadline;
-    // Made when first needed: most requests reuse a connection and never wait.
-    std::optional<boost::asio::ip::tcp::resolver> resolver;
-    boost::asio::ip::tcp::resolver::results_type resolved;
-    std::optional<boost::asio::steady_timer> timer;
-
-    boost::asio::steady_timer& wait_timer() {
-      if (!timer)
-        timer.emplace(client->executor());
-      return *timer;
-    }
-    std::optional<error_info> rejected;
-    std::optional<std::chrono::milliseconds> wait;
-    error_info failure;
-  };
-
-  static bool prepare_tls(op_state& s, boost::system::error_code& ec) {
+  static bool prepare_tls(exchange& s, boost::system::error_code& ec) {
     const endpoint& ep = s.client->server();
     auto& tls = s.conn->tls();
     // SNI carries host names only; an IP literal is verified against the
@@ -424,7 +466,7 @@ private:
     return e;
   }
 
-  error_info transport_failure(const op_state& s, boost::system::error_code ec) const {
+  error_info transport_failure(const exchange& s, boost::system::error_code ec) const {
     const client_options& o = s.client->options();
     const endpoint& ep = s.client->server();
     const std::string where = ep.host_header;
@@ -452,7 +494,7 @@ private:
     return e;
   }
 
-  error_info api_failure(const op_state& s, const response& res, int status) const {
+  error_info api_failure(const exchange& s, const response& res, int status) const {
     const client_state& c = *s.client;
     auto parsed = try_parse_api_error(res.body(), status);
     api_error_info api;
@@ -477,7 +519,7 @@ private:
     return e;
   }
 
-  static bool should_retry(const op_state& s, const response& res, int status) {
+  static bool should_retry(const exchange& s, const response& res, int status) {
     if (s.retries >= s.client->options().max_retries)
       return false;
     auto hint = res["x-should-retry"];
@@ -499,16 +541,23 @@ private:
     chat_completion out = std::move(*parsed);
     out.request_id = std::string(res["x-request-id"]);
     out.retries = s_->retries;
-    s_.reset();
+    release();
     self.complete(std::exception_ptr(), std::move(out));
   }
 
+  // Hands the exchange back to the client before the handler runs, so a
+  // handler that sends the next request reuses it.
+  void release() {
+    std::shared_ptr<client_state> keep = s_->client;
+    keep->recycle(std::move(s_));
+  }
+
   template <class Self> void complete(Self& self, error_info e) {
-    s_.reset();
+    release();
     self.complete(to_exception_ptr(std::move(e)), chat_completion{});
   }
 
-  std::unique_ptr<op_state> s_;
+  std::unique_ptr<exchange> s_;
 };
 
 } // namespace detail
