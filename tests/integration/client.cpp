@@ -682,14 +682,30 @@ struct tls_fixture {
   }
 };
 
+knobs::local::server_options serving(const knobs::local::test_certificates& certs) {
+  knobs::local::server_options so;
+  so.tls = knobs::local::tls_credentials{certs.cert_pem, certs.key_pem};
+  return so;
+}
+
+// One attempt, no retries, from a client that trusts `ca_file` besides the
+// system's CAs ("" for the system's alone).
+knobs::result<knobs::chat_completion> one_attempt(const knobs::local::server& s,
+                                                  const std::string& ca_file) {
+  auto o = options_for(s);
+  o.ca_file = ca_file;
+  o.max_retries = 0;
+  knobs::client client{o};
+  return client.try_create(lesson_request());
+}
+
 } // namespace
 
 TEST_CASE("HTTPS to a server whose CA is trusted succeeds, with host-name verification") {
   auto certs = knobs::local::make_test_certificates();
   tls_fixture files(certs);
-  knobs::local::server_options so;
-  so.tls = knobs::local::tls_credentials{certs.cert_pem, certs.key_pem};
-  knobs::local::server server([](const received_request&) { return ok("over tls"); }, so);
+  knobs::local::server server([](const received_request&) { return ok("over tls"); },
+                              serving(certs));
   REQUIRE(server.base_url().rfind("https://", 0) == 0);
   auto o = options_for(server);
   o.ca_file = files.ca_path;
@@ -701,18 +717,14 @@ TEST_CASE("HTTPS to a server whose CA is trusted succeeds, with host-name verifi
 
 TEST_CASE("HTTPS to an untrusted server fails verification, unless verification is off") {
   auto certs = knobs::local::make_test_certificates();
-  knobs::local::server_options so;
-  so.tls = knobs::local::tls_credentials{certs.cert_pem, certs.key_pem};
-  knobs::local::server server([](const received_request&) { return ok(); }, so);
-  auto o = options_for(server);
-  o.max_retries = 0;
-  knobs::client client{o};
-  auto r = client.try_create(lesson_request());
+  knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));
+  auto r = one_attempt(server, "");
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == knobs::errc::connection_error);
   CHECK(r.error().message.find("certificate verify failed") != std::string::npos);
   CHECK(server.requests().empty());
 
+  auto o = options_for(server);
   o.insecure_skip_tls_verify = true;
   knobs::client insecure{o};
   CHECK(insecure.create(lesson_request()).text() == "hello");
@@ -724,16 +736,11 @@ TEST_CASE("HTTPS to a certificate for another host name fails verification") {
   co.ip_addresses = {"10.0.0.1"};
   auto certs = knobs::local::make_test_certificates(co);
   tls_fixture files(certs);
-  knobs::local::server_options so;
-  so.tls = knobs::local::tls_credentials{certs.cert_pem, certs.key_pem};
-  knobs::local::server server([](const received_request&) { return ok(); }, so);
-  auto o = options_for(server);
-  o.ca_file = files.ca_path;
-  o.max_retries = 0;
-  knobs::client client{o};
-  auto r = client.try_create(lesson_request());
+  knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));
+  auto r = one_attempt(server, files.ca_path); // the CA is trusted: only the name is wrong
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == knobs::errc::connection_error);
+  CHECK(r.error().message.find("certificate verify failed") != std::string::npos);
   CHECK(server.requests().empty());
 }
 
@@ -743,14 +750,10 @@ TEST_CASE("HTTPS to an expired certificate fails verification") {
   co.not_after = std::chrono::system_clock::now() - 24h;
   auto certs = knobs::local::make_test_certificates(co);
   tls_fixture files(certs);
-  knobs::local::server_options so;
-  so.tls = knobs::local::tls_credentials{certs.cert_pem, certs.key_pem};
-  knobs::local::server server([](const received_request&) { return ok(); }, so);
-  auto o = options_for(server);
-  o.ca_file = files.ca_path;
-  o.max_retries = 0;
-  knobs::client client{o};
-  auto r = client.try_create(lesson_request());
+  knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));
+  auto r = one_attempt(server, files.ca_path);
   REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == knobs::errc::connection_error);
   CHECK(r.error().message.find("certificate") != std::string::npos);
+  CHECK(server.requests().empty());
 }
