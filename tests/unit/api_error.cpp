@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "parse_failure.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -34,19 +36,8 @@ knobs::api_error_info parse(std::string_view body, int status) {
 
 // The error for `body`, after checking that the throwing form throws the same.
 knobs::error_info failure(std::string_view body) {
-  knobs::result<knobs::api_error_info> r = knobs::try_parse_api_error(body, 400);
-  REQUIRE_FALSE(r.has_value());
-  const knobs::error_info info = r.error();
-  CHECK(info.code == knobs::errc::invalid_response);
-  CHECK_FALSE(info.api.has_value());
-  try {
-    (void)knobs::parse_api_error(body, 400);
-    FAIL("parse_api_error did not throw");
-  } catch (const knobs::parse_error& e) {
-    CHECK(std::string(e.what()) == info.message);
-    CHECK(e.where() == info.where);
-  }
-  return info;
+  return parse_failure([&] { return knobs::try_parse_api_error(body, 400); },
+                       [&] { return knobs::parse_api_error(body, 400); });
 }
 
 } // namespace

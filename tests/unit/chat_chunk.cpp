@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "parse_failure.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -46,18 +48,8 @@ knobs::chat_completion fold(const std::vector<knobs::chat_chunk>& chunks) {
 
 // The error for `body`, after checking that the throwing form throws the same.
 knobs::error_info failure(std::string_view body) {
-  knobs::result<knobs::chat_chunk> r = knobs::try_parse_chat_chunk(body);
-  REQUIRE_FALSE(r.has_value());
-  const knobs::error_info info = r.error();
-  CHECK(info.code == knobs::errc::invalid_response);
-  try {
-    (void)knobs::parse_chat_chunk(body);
-    FAIL("parse_chat_chunk did not throw");
-  } catch (const knobs::parse_error& e) {
-    CHECK(std::string(e.what()) == info.message);
-    CHECK(e.where() == info.where);
-  }
-  return info;
+  return parse_failure([&] { return knobs::try_parse_chat_chunk(body); },
+                       [&] { return knobs::parse_chat_chunk(body); });
 }
 
 const char* const stream_fixtures[] = {"openai/stream.jsonl", "openai/stream_tool_calls.jsonl",

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "parse_failure.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -27,19 +29,8 @@ knobs::chat_completion parse_fixture(const std::string& name) {
 
 // The error for `body`, after checking that the throwing form throws the same.
 knobs::error_info failure(std::string_view body) {
-  knobs::result<knobs::chat_completion> r = knobs::try_parse_chat_completion(body);
-  REQUIRE_FALSE(r.has_value());
-  const knobs::error_info info = r.error();
-  CHECK(info.code == knobs::errc::invalid_response);
-  try {
-    (void)knobs::parse_chat_completion(body);
-    FAIL("parse_chat_completion did not throw");
-  } catch (const knobs::parse_error& e) {
-    CHECK(std::string(e.what()) == info.message);
-    CHECK(e.where() == info.where);
-    CHECK(e.code() == knobs::errc::invalid_response);
-  }
-  return info;
+  return parse_failure([&] { return knobs::try_parse_chat_completion(body); },
+                       [&] { return knobs::parse_chat_completion(body); });
 }
 
 } // namespace
