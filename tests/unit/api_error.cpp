@@ -121,32 +121,23 @@ TEST_CASE("an error object without a message has an empty message") {
 }
 
 TEST_CASE("a wrong type in an error body names its JSON path") {
-  struct case_ {
-    const char* body;
-    const char* where;
-    const char* message;
-  };
-  const case_ cases[] = {
-      {R"({"error": {"message": "x", "code": true}})", "error.code",
-       "error.code: expected string, integer or null, got boolean"},
-      {R"({"error": {"message": "x", "code": 1.5}})", "error.code",
-       "error.code: expected string, integer or null, got number"},
-      {R"({"error": {"message": 42}})", "error.message",
-       "error.message: expected string, got number"},
-      {R"({"error": {"message": "x", "param": ["temperature"]}})", "error.param",
-       "error.param: expected string or null, got array"},
-      {R"({"error": {"message": "x", "type": {}}})", "error.type",
-       "error.type: expected string or null, got object"},
-      {R"({"error": 500})", "error", "error: expected object or string, got number"},
-      {R"({"object": "error", "message": "x", "type": 7})", "type",
-       "type: expected string or null, got number"},
-  };
-  for (const case_& c : cases) {
-    CAPTURE(c.body);
-    const knobs::error_info info = failure(c.body);
-    CHECK(info.where == c.where);
-    CHECK(info.message == c.message);
-  }
+  check_failures(
+      {
+          {R"({"error": {"message": "x", "code": true}})", "error.code",
+           "error.code: expected string, integer or null, got boolean"},
+          {R"({"error": {"message": "x", "code": 1.5}})", "error.code",
+           "error.code: expected string, integer or null, got number"},
+          {R"({"error": {"message": 42}})", "error.message",
+           "error.message: expected string, got number"},
+          {R"({"error": {"message": "x", "param": ["temperature"]}})", "error.param",
+           "error.param: expected string or null, got array"},
+          {R"({"error": {"message": "x", "type": {}}})", "error.type",
+           "error.type: expected string or null, got object"},
+          {R"({"error": 500})", "error", "error: expected object or string, got number"},
+          {R"({"object": "error", "message": "x", "type": 7})", "type",
+           "type: expected string or null, got number"},
+      },
+      failure);
 }
 
 TEST_CASE("a JSON body that is not an error body is an error quoting it") {

@@ -346,44 +346,37 @@ TEST_CASE("take() leaves the accumulator empty for another stream") {
 }
 
 TEST_CASE("a wrong type in a chunk names its exact JSON path") {
-  struct case_ {
-    const char* body;
-    const char* where;
-    const char* message;
-  };
-  const case_ cases[] = {
-      {R"({"choices": [{"index": 0, "delta": {"content": ["a"]}}]})", "choices[0].delta.content",
-       "choices[0].delta.content: expected string or null, got array"},
-      {R"({"choices": [{"index": 0, "delta": "hello"}]})", "choices[0].delta",
-       "choices[0].delta: expected object or null, got string"},
-      {R"({"choices": [{"index": 0, "delta": {"tool_calls": [
+  check_failures(
+      {
+          {R"({"choices": [{"index": 0, "delta": {"content": ["a"]}}]})",
+           "choices[0].delta.content",
+           "choices[0].delta.content: expected string or null, got array"},
+          {R"({"choices": [{"index": 0, "delta": "hello"}]})", "choices[0].delta",
+           "choices[0].delta: expected object or null, got string"},
+          {R"({"choices": [{"index": 0, "delta": {"tool_calls": [
           {"index": 0, "function": {"arguments": "{"}},
           {"index": 1, "function": {"arguments": 5}}]}}]})",
-       "choices[0].delta.tool_calls[1].function.arguments",
-       "choices[0].delta.tool_calls[1].function.arguments: expected string or null, got number"},
-      {R"({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": "0"}]}}]})",
-       "choices[0].delta.tool_calls[0].index",
-       "choices[0].delta.tool_calls[0].index: expected integer, got string"},
-      {R"({"choices": [{"index": 0, "delta": {"reasoning_content": 1}}]})",
-       "choices[0].delta.reasoning_content",
-       "choices[0].delta.reasoning_content: expected string or null, got number"},
-      {R"({"choices": [{"index": 0, "delta": {}, "logprobs": {"content": [
+           "choices[0].delta.tool_calls[1].function.arguments",
+           "choices[0].delta.tool_calls[1].function.arguments: expected string or null, got "
+           "number"},
+          {R"({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": "0"}]}}]})",
+           "choices[0].delta.tool_calls[0].index",
+           "choices[0].delta.tool_calls[0].index: expected integer, got string"},
+          {R"({"choices": [{"index": 0, "delta": {"reasoning_content": 1}}]})",
+           "choices[0].delta.reasoning_content",
+           "choices[0].delta.reasoning_content: expected string or null, got number"},
+          {R"({"choices": [{"index": 0, "delta": {}, "logprobs": {"content": [
           {"token": "a", "logprob": null, "bytes": null, "top_logprobs": []}]}}]})",
-       "choices[0].logprobs.content[0].logprob",
-       "choices[0].logprobs.content[0].logprob: expected number, got null"},
-      {R"({"choices": [{"index": 1.5, "delta": {}}]})", "choices[0].index",
-       "choices[0].index: expected integer, got 1.5"},
-      {R"({"choices": [], "usage": {"total_tokens": "21"}})", "usage.total_tokens",
-       "usage.total_tokens: expected integer, got string"},
-      {R"({"object": "chat.completion.chunk"})", "choices",
-       "choices: required member is missing (expected array)"},
-  };
-  for (const case_& c : cases) {
-    CAPTURE(c.body);
-    const knobs::error_info info = failure(c.body);
-    CHECK(info.where == c.where);
-    CHECK(info.message == c.message);
-  }
+           "choices[0].logprobs.content[0].logprob",
+           "choices[0].logprobs.content[0].logprob: expected number, got null"},
+          {R"({"choices": [{"index": 1.5, "delta": {}}]})", "choices[0].index",
+           "choices[0].index: expected integer, got 1.5"},
+          {R"({"choices": [], "usage": {"total_tokens": "21"}})", "usage.total_tokens",
+           "usage.total_tokens: expected integer, got string"},
+          {R"({"object": "chat.completion.chunk"})", "choices",
+           "choices: required member is missing (expected array)"},
+      },
+      failure);
 }
 
 TEST_CASE("a whole completion given to the chunk parser is named as a completion") {

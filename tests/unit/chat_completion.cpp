@@ -325,67 +325,59 @@ TEST_CASE("a custom tool call keeps its name and its input as the arguments") {
 }
 
 TEST_CASE("a wrong type names its exact JSON path") {
-  struct case_ {
-    const char* body;
-    const char* where;
-    const char* message;
-  };
-  const case_ cases[] = {
-      {R"({"choices": [{"message": {"content": 42}}]})", "choices[0].message.content",
-       "choices[0].message.content: expected string or null, got number"},
-      {R"({"choices": [{"message": {}}, {"message": {}, "finish_reason": true}]})",
-       "choices[1].finish_reason",
-       "choices[1].finish_reason: expected string or null, got boolean"},
-      {R"({"choices": [{"message": {"role": null}}]})", "choices[0].message.role",
-       "choices[0].message.role: expected string, got null"},
-      {R"({"choices": [{"message": {}, "logprobs": {"content": [
+  check_failures(
+      {
+          {R"({"choices": [{"message": {"content": 42}}]})", "choices[0].message.content",
+           "choices[0].message.content: expected string or null, got number"},
+          {R"({"choices": [{"message": {}}, {"message": {}, "finish_reason": true}]})",
+           "choices[1].finish_reason",
+           "choices[1].finish_reason: expected string or null, got boolean"},
+          {R"({"choices": [{"message": {"role": null}}]})", "choices[0].message.role",
+           "choices[0].message.role: expected string, got null"},
+          {R"({"choices": [{"message": {}, "logprobs": {"content": [
           {"token": "a", "logprob": -1, "bytes": null, "top_logprobs": []},
           {"token": "b", "logprob": -1, "bytes": null,
            "top_logprobs": [{"token": "b", "logprob": "-0.5", "bytes": null}]}]}}]})",
-       "choices[0].logprobs.content[1].top_logprobs[0].logprob",
-       "choices[0].logprobs.content[1].top_logprobs[0].logprob: expected number, got string"},
-      {R"({"choices": [{"message": {}, "logprobs": {"content": [
+           "choices[0].logprobs.content[1].top_logprobs[0].logprob",
+           "choices[0].logprobs.content[1].top_logprobs[0].logprob: expected number, got string"},
+          {R"({"choices": [{"message": {}, "logprobs": {"content": [
           {"token": "a", "logprob": -1, "bytes": [97, 98, 256], "top_logprobs": []}]}}]})",
-       "choices[0].logprobs.content[0].bytes[2]",
-       "choices[0].logprobs.content[0].bytes[2]: expected integer in [0, 255], got 256"},
-      {R"({"choices": [{"message": {}, "logprobs": {"refusal": {}}}]})",
-       "choices[0].logprobs.refusal",
-       "choices[0].logprobs.refusal: expected array or null, got object"},
-      {R"({"choices": [{"message": {"tool_calls": [
+           "choices[0].logprobs.content[0].bytes[2]",
+           "choices[0].logprobs.content[0].bytes[2]: expected integer in [0, 255], got 256"},
+          {R"({"choices": [{"message": {}, "logprobs": {"refusal": {}}}]})",
+           "choices[0].logprobs.refusal",
+           "choices[0].logprobs.refusal: expected array or null, got object"},
+          {R"({"choices": [{"message": {"tool_calls": [
           {"id": "a", "function": {"name": "f", "arguments": "{}"}},
           {"id": "b", "function": {"name": "g", "arguments": {"x": 1}}}]}}]})",
-       "choices[0].message.tool_calls[1].function.arguments",
-       "choices[0].message.tool_calls[1].function.arguments: expected string, got object"},
-      {R"({"choices": [{"message": {"tool_calls": "none"}}]})", "choices[0].message.tool_calls",
-       "choices[0].message.tool_calls: expected array or null, got string"},
-      {R"({"choices": [{"message": {"tool_calls": [7]}}]})", "choices[0].message.tool_calls[0]",
-       "choices[0].message.tool_calls[0]: expected object, got number"},
-      {R"({"choices": [], "usage": {"prompt_tokens": 3,
+           "choices[0].message.tool_calls[1].function.arguments",
+           "choices[0].message.tool_calls[1].function.arguments: expected string, got object"},
+          {R"({"choices": [{"message": {"tool_calls": "none"}}]})", "choices[0].message.tool_calls",
+           "choices[0].message.tool_calls: expected array or null, got string"},
+          {R"({"choices": [{"message": {"tool_calls": [7]}}]})", "choices[0].message.tool_calls[0]",
+           "choices[0].message.tool_calls[0]: expected object, got number"},
+          {R"({"choices": [], "usage": {"prompt_tokens": 3,
           "completion_tokens_details": {"reasoning_tokens": 1.5}}})",
-       "usage.completion_tokens_details.reasoning_tokens",
-       "usage.completion_tokens_details.reasoning_tokens: expected integer, got 1.5"},
-      {R"({"choices": [], "usage": [1]})", "usage", "usage: expected object or null, got array"},
-      {R"({"choices": [], "created": "yesterday"})", "created",
-       "created: expected integer, got string"},
-      {R"({"choices": [], "created": 18446744073709551615})", "created",
-       "created: expected integer, got 18446744073709551615"},
-      {R"({"choices": [], "system_fingerprint": 1})", "system_fingerprint",
-       "system_fingerprint: expected string or null, got number"},
-      {R"({"choices": {}})", "choices", "choices: expected array, got object"},
-      {R"({"choices": null})", "choices", "choices: expected array, got null"},
-      {R"({"id": "x"})", "choices", "choices: required member is missing (expected array)"},
-      {R"({"choices": ["x"]})", "choices[0]", "choices[0]: expected object, got string"},
-      {R"({"choices": [{"index": 0}]})", "choices[0].message",
-       "choices[0].message: required member is missing (expected object)"},
-      {R"({"choices": [{"message": []}]})", "choices[0].message",
-       "choices[0].message: expected object, got array"},
-  };
-  for (const case_& c : cases) {
-    CAPTURE(c.body);
-    const knobs::error_info info = failure(c.body);
-    CHECK(info.where == c.where);
-    CHECK(info.message == c.message);
-  }
+           "usage.completion_tokens_details.reasoning_tokens",
+           "usage.completion_tokens_details.reasoning_tokens: expected integer, got 1.5"},
+          {R"({"choices": [], "usage": [1]})", "usage",
+           "usage: expected object or null, got array"},
+          {R"({"choices": [], "created": "yesterday"})", "created",
+           "created: expected integer, got string"},
+          {R"({"choices": [], "created": 18446744073709551615})", "created",
+           "created: expected integer, got 18446744073709551615"},
+          {R"({"choices": [], "system_fingerprint": 1})", "system_fingerprint",
+           "system_fingerprint: expected string or null, got number"},
+          {R"({"choices": {}})", "choices", "choices: expected array, got object"},
+          {R"({"choices": null})", "choices", "choices: expected array, got null"},
+          {R"({"id": "x"})", "choices", "choices: required member is missing (expected array)"},
+          {R"({"choices": ["x"]})", "choices[0]", "choices[0]: expected object, got string"},
+          {R"({"choices": [{"index": 0}]})", "choices[0].message",
+           "choices[0].message: required member is missing (expected object)"},
+          {R"({"choices": [{"message": []}]})", "choices[0].message",
+           "choices[0].message: expected object, got array"},
+      },
+      failure);
 }
 
 TEST_CASE("the first wrong type is the one reported") {

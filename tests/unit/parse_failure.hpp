@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <initializer_list>
 #include <string>
 
 template <class TryParse, class Parse>
@@ -25,6 +26,25 @@ knobs::error_info parse_failure(TryParse try_parse, Parse parse) {
     CHECK(e.code() == knobs::errc::invalid_response);
   }
   return info;
+}
+
+// A body a parser must reject, the JSON path it must blame and its message.
+struct failure_case {
+  const char* body;
+  const char* where;
+  const char* message;
+};
+
+// Checks every case with `failure(body)`, one of the wrappers above.
+template <class Failure>
+void check_failures(std::initializer_list<failure_case> cases, Failure failure) {
+  for (const failure_case& c : cases) {
+    const std::string body = c.body;
+    CAPTURE(body);
+    const knobs::error_info info = failure(c.body);
+    CHECK(info.where == c.where);
+    CHECK(info.message == c.message);
+  }
 }
 
 #endif
