@@ -165,7 +165,7 @@ inline result<chat_chunk> try_parse_chat_chunk(std::string_view body) {
     return parsed.error();
 
   chat_chunk out;
-  out.raw = std::move(*parsed);
+  detail::adopt(out.raw, std::move(*parsed));
   const boost::json::object& o = out.raw;
   detail::json_reader r;
   detail::check_body_kind(r, o, "chat.completion.chunk", body);

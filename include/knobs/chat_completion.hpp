@@ -278,7 +278,7 @@ inline result<chat_completion> try_parse_chat_completion(std::string_view body) 
     return parsed.error();
 
   chat_completion out;
-  out.raw = std::move(*parsed);
+  detail::adopt(out.raw, std::move(*parsed));
   const boost::json::object& o = out.raw;
   detail::json_reader r;
   detail::check_body_kind(r, o, "chat.completion", body);

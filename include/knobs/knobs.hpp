@@ -12,7 +12,9 @@
 #include <knobs/chat_chunk.hpp>
 #include <knobs/chat_completion.hpp>
 #include <knobs/chat_request.hpp>
+#include <knobs/chat_stream.hpp>
 #include <knobs/client.hpp>
+#include <knobs/distribution.hpp>
 #include <knobs/error.hpp>
 #include <knobs/options.hpp>
 #include <knobs/sampling.hpp>

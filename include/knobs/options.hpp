@@ -60,6 +60,17 @@ struct client_options {
   /// The longest resolving and connecting (and the TLS handshake) may take.
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(5);
 
+  /// For a streamed answer: `timeout` covers the attempt up to the response's
+  /// head; after that, each wait for more of the stream may take at most this
+  /// long (a stalled stream fails with `errc::timeout`), however long the
+  /// whole stream lasts. Generous by default, because a reasoning model may
+  /// think for minutes before its first token.
+  std::chrono::milliseconds stream_idle_timeout = std::chrono::seconds(300);
+
+  /// For a streamed answer: the largest single Server-Sent Event accepted; a
+  /// larger one ends the stream with `errc::invalid_response`.
+  std::size_t max_event_bytes = std::size_t(16) << 20;
+
   /// How many times a failed attempt is retried: connection errors, timeouts,
   /// 408, 409, 429 and 5xx (or as the server's `x-should-retry` says).
   int max_retries = 2;
@@ -132,6 +143,11 @@ struct client_options {
                         "OPENAI_API_KEY");
     if (max_retries < 0)
       return make_error(errc::invalid_request, "max_retries must be >= 0", "max_retries");
+    if (max_event_bytes == 0)
+      return make_error(errc::invalid_request, "max_event_bytes must be >= 1", "max_event_bytes");
+    if (stream_idle_timeout.count() <= 0)
+      return make_error(errc::invalid_request, "stream_idle_timeout must be positive",
+                        "stream_idle_timeout");
     if (max_connections == 0)
       return make_error(errc::invalid_request, "max_connections must be >= 1",
                         "max_connections");

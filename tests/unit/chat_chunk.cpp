@@ -400,3 +400,24 @@ TEST_CASE("a chunk that is not JSON is an error quoting its start") {
   CHECK(info.message.rfind("body is not JSON (", 0) == 0);
   CHECK(info.message.find("): [DONE]") != std::string::npos);
 }
+
+TEST_CASE("a chunk's raw JSON stays valid when copied, moved or kept past the chunk") {
+  boost::json::object kept;
+  boost::json::value field;
+  std::vector<knobs::chat_chunk> copies;
+  {
+    knobs::chat_chunk chunk = knobs::parse_chat_chunk(
+        R"({"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",)"
+        R"("choices":[{"index":0,"delta":{"content":"hi"}}],"x_extension":{"deep":[1,"two"]}})");
+    kept = chunk.raw;                    // a copy in kept's own storage
+    field = chunk.raw.at("x_extension"); // likewise
+    copies.push_back(chunk);             // shares the parse arena
+    copies.push_back(std::move(chunk));
+  }
+  CHECK(kept.at("id").as_string() == "c1");
+  CHECK(field.at("deep").at(1).as_string() == "two");
+  for (const auto& c : copies) {
+    CHECK(c.raw.at("x_extension").at("deep").at(0).as_int64() == 1);
+    CHECK(c.text() == "hi");
+  }
+}

@@ -4,13 +4,15 @@
 #define KNOBS_DETAIL_TRANSPORT_HPP
 
 // The machinery under knobs::async_client: a connection (plain or TLS), the
-// per-client state with its keep-alive pool, and the composed operation that
-// sends one request with retries.
+// per-client state with its keep-alive pool, the composed operation that sends
+// one request with retries, and the state of a stream being read.
 
 #include <knobs/api_error.hpp>
+#include <knobs/chat_chunk.hpp>
 #include <knobs/chat_completion.hpp>
 #include <knobs/chat_request.hpp>
 #include <knobs/detail/retry.hpp>
+#include <knobs/detail/sse.hpp>
 #include <knobs/detail/url.hpp>
 #include <knobs/error.hpp>
 #include <knobs/options.hpp>
@@ -27,6 +29,7 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -43,6 +46,7 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -84,6 +88,23 @@ public:
         stream_);
   }
 
+  template <class Parser, class Handler>
+  void async_read_header(Parser& parser, Handler&& handler) {
+    std::visit(
+        [&](auto& s) {
+          boost::beast::http::async_read_header(s, buffer_, parser, std::move(handler));
+        },
+        stream_);
+  }
+
+  template <class Parser, class Handler> void async_read_some(Parser& parser, Handler&& handler) {
+    std::visit(
+        [&](auto& s) {
+          boost::beast::http::async_read_some(s, buffer_, parser, std::move(handler));
+        },
+        stream_);
+  }
+
   // A client has nothing to gain from a TLS close_notify here: the response
   // was complete (HTTP framing says so) or the connection is being abandoned.
   void close() noexcept {
@@ -114,6 +135,10 @@ struct exchange {
   std::shared_ptr<client_state> client;
   boost::beast::http::request<boost::beast::http::string_body> request;
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser;
+  // A stream's response head is read on its own (the body is then read piece
+  // by piece); an error response continues into `parser`.
+  bool streaming = false;
+  std::unique_ptr<boost::beast::http::response_parser<boost::beast::http::buffer_body>> head;
   std::unique_ptr<connection> conn;
   bool reused = false;
   int retries = 0;
@@ -191,7 +216,8 @@ public:
   std::size_t idle_connections() const noexcept { return idle_.size(); }
 
   // An exchange for a new request: a finished one if there is one to reuse.
-  std::unique_ptr<exchange> take_exchange(std::string body, std::optional<error_info> rejected) {
+  std::unique_ptr<exchange> take_exchange(std::string body, std::optional<error_info> rejected,
+                                          bool streaming) {
     std::unique_ptr<exchange> x;
     if (spare_.empty()) {
       x = std::make_unique<exchange>(shared_from_this());
@@ -203,6 +229,7 @@ public:
     x->request.body() = std::move(body);
     x->request.prepare_payload();
     x->rejected = std::move(rejected);
+    x->streaming = streaming;
     return x;
   }
 
@@ -213,6 +240,8 @@ public:
     closed(std::move(x->conn));
     x->client.reset();
     x->parser.reset();
+    x->head.reset();
+    x->streaming = false;
     x->reused = false;
     x->retries = 0;
     x->resolved = {};
@@ -281,6 +310,53 @@ inline boost::asio::steady_timer& exchange::wait_timer() {
   return *timer;
 }
 
+// A stream being read: what a knobs::chat_stream holds. The operation that
+// opened it hands over the connection and the parser positioned at the start
+// of the body.
+struct stream_state {
+  std::shared_ptr<client_state> client;
+  std::unique_ptr<connection> conn;
+  std::unique_ptr<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser;
+  sse_parser events;
+  chat_accumulator folded;
+  std::vector<char> scratch;
+  std::string request_id;
+  int retries = 0;
+  std::size_t chunks = 0;
+  bool body_done = false;  // the HTTP body has ended
+  bool done_seen = false;  // `data: [DONE]` arrived
+  bool finished = false;   // no more chunks: done, failed or closed
+  bool reading = false;    // an async_next is in flight
+  std::optional<error_info> failure;
+
+  stream_state(std::shared_ptr<client_state> c, std::size_t max_event_bytes)
+      : client(std::move(c)), events(max_event_bytes) {}
+
+  stream_state(const stream_state&) = delete;
+  stream_state& operator=(const stream_state&) = delete;
+
+  // A stream dropped before its end leaves the connection half-read: it must
+  // not go back to the pool.
+  ~stream_state() { close(); }
+
+  void close() noexcept {
+    if (conn)
+      client->closed(std::move(conn));
+    finished = true;
+  }
+
+  // The stream ended as HTTP says it should: the connection may be reused.
+  void release() {
+    if (conn) {
+      if (parser->get().keep_alive() && !conn->has_leftover())
+        client->give_back(std::move(conn));
+      else
+        client->closed(std::move(conn));
+    }
+    finished = true;
+  }
+};
+
 inline std::exception_ptr to_exception_ptr(error_info info) {
   try {
     throw_error(std::move(info));
@@ -299,12 +375,17 @@ inline std::string snippet(const std::string& body) {
 }
 
 // Sends one chat-completion request, retrying as the options say, and
-// completes with void(std::exception_ptr, chat_completion).
-class create_op : boost::asio::coroutine {
+// completes with void(std::exception_ptr, Result). With Result =
+// chat_completion it reads the whole response; otherwise (a stream) it reads
+// the response's head and completes with Result made from the stream_state,
+// positioned at the start of the body: retries happen only before that point.
+template <class Result> class request_op : boost::asio::coroutine {
+  static constexpr bool streaming = !std::is_same_v<Result, chat_completion>;
+
 public:
-  create_op(std::shared_ptr<client_state> state, std::string body,
-            std::optional<error_info> rejected)
-      : s_(state->take_exchange(std::move(body), std::move(rejected))) {}
+  request_op(std::shared_ptr<client_state> state, std::string body,
+             std::optional<error_info> rejected)
+      : s_(state->take_exchange(std::move(body), std::move(rejected), streaming)) {}
 
   template <class Self> void operator()(Self& self) { (*this)(self, {}); }
 
@@ -330,7 +411,7 @@ public:
     const client_options& o = c.options();
     BOOST_ASIO_CORO_REENTER(this) {
       if (s.rejected) {
-        // Nothing is sent; the handler must still not run inside async_create.
+        // Nothing is sent; the handler must still not run inside the initiating call.
         BOOST_ASIO_CORO_YIELD boost::asio::post(c.executor(), std::move(self));
         return complete(self, std::move(*s.rejected));
       }
@@ -355,9 +436,9 @@ public:
               std::min(s.deadline, std::chrono::steady_clock::now() + o.connect_timeout));
           if (!s.resolver)
             s.resolver.emplace(c.executor());
-          BOOST_ASIO_CORO_YIELD s.resolver->async_resolve(c.server().host, std::to_string(c.server().port),
-                                         boost::asio::ip::tcp::resolver::numeric_service,
-                                         std::move(self));
+          BOOST_ASIO_CORO_YIELD s.resolver->async_resolve(
+              c.server().host, std::to_string(c.server().port),
+              boost::asio::ip::tcp::resolver::numeric_service, std::move(self));
           if (ec)
             goto failed;
           BOOST_ASIO_CORO_YIELD s.conn->tcp().async_connect(s.resolved, std::move(self));
@@ -366,8 +447,8 @@ public:
           if (s.conn->is_tls()) {
             if (!prepare_tls(s, ec))
               goto failed;
-            BOOST_ASIO_CORO_YIELD s.conn->tls().async_handshake(boost::asio::ssl::stream_base::client,
-                                                std::move(self));
+            BOOST_ASIO_CORO_YIELD s.conn->tls().async_handshake(
+                boost::asio::ssl::stream_base::client, std::move(self));
             if (ec)
               goto failed;
           }
@@ -380,11 +461,31 @@ public:
         BOOST_ASIO_CORO_YIELD s.conn->async_write(s.request, std::move(self));
         if (ec)
           goto failed;
-        s.parser.emplace();
-        s.parser->body_limit(o.max_response_bytes);
-        BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
-        if (ec)
-          goto failed;
+        if (s.streaming) {
+          s.head = std::make_unique<
+              boost::beast::http::response_parser<boost::beast::http::buffer_body>>();
+          BOOST_ASIO_CORO_YIELD s.conn->async_read_header(*s.head, std::move(self));
+          if (ec)
+            goto failed;
+          if (is_event_stream(s.head->get()))
+            return open_stream(self);
+          // An error (or a server that ignored `stream`): read the whole body
+          // as for any other response.
+          s.parser.emplace(std::move(*s.head));
+          s.head.reset();
+          s.parser->body_limit(o.max_response_bytes);
+          if (!s.parser->is_done()) {
+            BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
+            if (ec)
+              goto failed;
+          }
+        } else {
+          s.parser.emplace();
+          s.parser->body_limit(o.max_response_bytes);
+          BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
+          if (ec)
+            goto failed;
+        }
         s.conn->tcp().expires_never();
 
         {
@@ -395,8 +496,12 @@ public:
           else
             c.closed(std::move(s.conn));
 
-          if (status >= 200 && status < 300)
-            return finish(self, res);
+          if (status >= 200 && status < 300) {
+            if constexpr (streaming)
+              return complete(self, not_a_stream(res));
+            else
+              return finish(self, res);
+          }
 
           s.failure = api_failure(s, res, status);
           if (!should_retry(s, res, status))
@@ -415,10 +520,10 @@ public:
         // A keep-alive connection the server closed while it sat idle fails at
         // once, before any byte of a response: that is not the request's fault,
         // so try again on a fresh connection without counting a retry.
-        if (s.reused && ec != boost::beast::error::timeout &&
-            (!s.parser || !s.parser->got_some())) {
+        if (s.reused && ec != boost::beast::error::timeout && !got_some(s)) {
           c.closed(std::move(s.conn));
           s.parser.reset();
+          s.head.reset();
           continue;
         }
         c.closed(std::move(s.conn));
@@ -432,6 +537,7 @@ public:
           s.wait = backoff_delay(s.retries, c.jitter());
         ++s.retries;
         s.parser.reset();
+        s.head.reset();
         s.wait_timer().expires_after(*s.wait);
         BOOST_ASIO_CORO_YIELD s.wait_timer().async_wait(std::move(self));
         if (self.cancelled() != boost::asio::cancellation_type::none)
@@ -443,6 +549,18 @@ public:
 private:
   using response = boost::beast::http::response<boost::beast::http::string_body>;
 
+  static bool got_some(const exchange& s) {
+    return (s.parser && s.parser->got_some()) || (s.head && s.head->got_some());
+  }
+
+  template <class Fields>
+  static bool is_event_stream(const boost::beast::http::response_header<Fields>& head) {
+    const unsigned status = head.result_int();
+    if (status < 200 || status >= 300)
+      return false;
+    auto type = head[boost::beast::http::field::content_type];
+    return type.substr(0, type.find(';')) == "text/event-stream";
+  }
 
   static bool prepare_tls(exchange& s, boost::system::error_code& ec) {
     const endpoint& ep = s.client->server();
@@ -519,6 +637,18 @@ private:
     return e;
   }
 
+  // A successful answer to a streamed request that is not a stream.
+  error_info not_a_stream(const response& res) const {
+    std::string type(res[boost::beast::http::field::content_type]);
+    error_info e = make_error(
+        errc::invalid_response,
+        s_->client->redact("the server answered a streamed request with " +
+                           (type.empty() ? std::string("no Content-Type") : "Content-Type " + type) +
+                           " instead of text/event-stream (body: " + snippet(res.body()) + ")"));
+    e.retries = s_->retries;
+    return e;
+  }
+
   static bool should_retry(const exchange& s, const response& res, int status) {
     if (s.retries >= s.client->options().max_retries)
       return false;
@@ -545,6 +675,23 @@ private:
     self.complete(std::exception_ptr(), std::move(out));
   }
 
+  // Hands the connection and the parser, now at the start of the body, to a
+  // stream. From here on the request is never retried.
+  template <class Self> void open_stream(Self& self) {
+    exchange& s = *s_;
+    const client_options& o = s.client->options();
+    auto state = std::make_shared<stream_state>(s.client, o.max_event_bytes);
+    state->conn = std::move(s.conn);
+    state->parser = std::move(s.head);
+    state->parser->body_limit(boost::none); // a stream may be long; events are limited instead
+    state->request_id = std::string(state->parser->get()["x-request-id"]);
+    state->retries = s.retries;
+    state->conn->tcp().expires_never();
+    release();
+    if constexpr (streaming)
+      self.complete(std::exception_ptr(), Result(std::move(state)));
+  }
+
   // Hands the exchange back to the client before the handler runs, so a
   // handler that sends the next request reuses it.
   void release() {
@@ -554,7 +701,7 @@ private:
 
   template <class Self> void complete(Self& self, error_info e) {
     release();
-    self.complete(to_exception_ptr(std::move(e)), chat_completion{});
+    self.complete(to_exception_ptr(std::move(e)), Result{});
   }
 
   std::unique_ptr<exchange> s_;
