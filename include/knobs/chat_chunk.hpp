@@ -321,12 +321,31 @@ private:
 
   void keep_extensions(const boost::json::object& raw) {
     for (const auto& member : raw) {
-      const boost::json::string_view key = member.key();
-      if (key == "id" || key == "object" || key == "created" || key == "model" ||
-          key == "system_fingerprint" || key == "service_tier" || key == "choices" ||
-          key == "usage" || key == "obfuscation")
-        continue;
-      completion_.raw[key] = member.value();
+      if (!is_chunk_member(member.key()))
+        completion_.raw[member.key()] = member.value();
+    }
+  }
+
+  // The members every chunk has, which the completion carries typed. Called
+  // for each member of each chunk, so it looks at the length first.
+  static bool is_chunk_member(boost::json::string_view key) noexcept {
+    switch (key.size()) {
+    case 2:
+      return key == "id";
+    case 5:
+      return key == "model" || key == "usage";
+    case 6:
+      return key == "object";
+    case 7:
+      return key == "created" || key == "choices";
+    case 11:
+      return key == "obfuscation";
+    case 12:
+      return key == "service_tier";
+    case 18:
+      return key == "system_fingerprint";
+    default:
+      return false;
     }
   }
 

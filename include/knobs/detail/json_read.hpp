@@ -15,6 +15,7 @@
 #include <knobs/detail/number.hpp>
 #include <knobs/error.hpp>
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/kind.hpp>
 #include <boost/json/monotonic_resource.hpp>
@@ -373,7 +374,8 @@ private:
     return s;
   }
 
-  std::vector<step> path_;
+  // Responses nest a few levels deep: no allocation for the path.
+  boost::container::small_vector<step, 8> path_;
   std::optional<error_info> error_;
 };
 
