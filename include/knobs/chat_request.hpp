@@ -884,77 +884,81 @@ inline bool any_message_mentions_json(const std::vector<message>& messages) {
 // One message's problems, in the order its fields are written. With `api` false
 // only what would make the JSON text itself invalid is checked (UTF-8); to_json
 // uses that mode.
-inline std::optional<error_info> check_message(const message& m, const std::string& at, bool api) {
-  const std::string role_name(to_string(m.role));
+//
+// Paths and role names are made only for an error: a valid request (every
+// request a client sends) builds no strings here.
+inline std::optional<error_info> check_message(const message& m, std::size_t index, bool api) {
+  const auto at = [index] { return "messages" + at_index(index); };
+  const auto role_name = [&m] { return std::string(to_string(m.role)); };
   if (m.name) {
     if (api && m.role == role::tool)
-      return invalid(at + ".name", at + " is a tool message with a name; only system, "
+      return invalid(at() + ".name", at() + " is a tool message with a name; only system, "
                                         "developer, user and assistant messages take one");
-    if (auto e = check_utf8(*m.name, at + ".name"))
+    if (auto e = check_utf8(*m.name, [&] { return at() + ".name"; }))
       return e;
   }
   if (m.role == role::tool) {
     if (api && (!m.tool_call_id || m.tool_call_id->empty()))
-      return invalid(at + ".tool_call_id",
-                     at + " is a tool message without a tool_call_id: give the id of the "
+      return invalid(at() + ".tool_call_id",
+                     at() + " is a tool message without a tool_call_id: give the id of the "
                           "assistant's tool call it answers, as in .tool(call.id, result)");
   } else if (api && m.tool_call_id) {
-    return invalid(at + ".tool_call_id", at + " is a " + role_name +
+    return invalid(at() + ".tool_call_id", at() + " is a " + role_name() +
                                              " message with a tool_call_id; only tool "
                                              "messages answer tool calls");
   }
   if (m.tool_call_id)
-    if (auto e = check_utf8(*m.tool_call_id, at + ".tool_call_id"))
+    if (auto e = check_utf8(*m.tool_call_id, [&] { return at() + ".tool_call_id"; }))
       return e;
 
   if (std::holds_alternative<std::monostate>(m.content)) {
     if (api && m.role == role::assistant && m.tool_calls.empty())
-      return invalid(at + ".content", at + " is an assistant message with neither content nor "
+      return invalid(at() + ".content", at() + " is an assistant message with neither content nor "
                                            "tool_calls; give it text or tool calls");
     if (api && m.role != role::assistant)
-      return invalid(at + ".content",
-                     at + ".content is missing: a " + role_name + " message needs content");
+      return invalid(at() + ".content",
+                     at() + ".content is missing: a " + role_name() + " message needs content");
   } else if (const auto* text = std::get_if<std::string>(&m.content)) {
-    if (auto e = check_utf8(*text, at + ".content"))
+    if (auto e = check_utf8(*text, [&] { return at() + ".content"; }))
       return e;
   } else {
     const auto& parts = std::get<std::vector<content_part>>(m.content);
     if (api && parts.empty())
-      return invalid(at + ".content", at + ".content is an empty list of parts; give at least "
+      return invalid(at() + ".content", at() + ".content is an empty list of parts; give at least "
                                            "one part, or a string");
     for (std::size_t i = 0; i < parts.size(); ++i) {
-      const std::string part_at = at + ".content" + at_index(i);
+      const auto part_at = [&at, i] { return at() + ".content" + at_index(i); };
       if (const auto* t = std::get_if<text_part>(&parts[i])) {
-        if (auto e = check_utf8(t->text, part_at + ".text"))
+        if (auto e = check_utf8(t->text, [&] { return part_at() + ".text"; }))
           return e;
         continue;
       }
       const auto& image = std::get<image_url_part>(parts[i]);
       if (api && m.role != role::user)
-        return invalid(part_at, part_at + " is an image in a " + role_name +
+        return invalid(part_at(), part_at() + " is an image in a " + role_name() +
                                     " message; only user messages may hold images");
       if (api && image.url.empty())
-        return invalid(part_at + ".image_url.url", part_at + ".image_url.url is empty");
-      if (auto e = check_utf8(image.url, part_at + ".image_url.url"))
+        return invalid(part_at() + ".image_url.url", part_at() + ".image_url.url is empty");
+      if (auto e = check_utf8(image.url, [&] { return part_at() + ".image_url.url"; }))
         return e;
     }
   }
 
   if (!m.tool_calls.empty()) {
     if (api && m.role != role::assistant)
-      return invalid(at + ".tool_calls", at + " is a " + role_name +
+      return invalid(at() + ".tool_calls", at() + " is a " + role_name() +
                                              " message with tool_calls; only assistant "
                                              "messages make tool calls");
     for (std::size_t i = 0; i < m.tool_calls.size(); ++i) {
       const auto& call = m.tool_calls[i];
-      const std::string call_at = at + ".tool_calls" + at_index(i);
-      if (auto e = check_utf8(call.id, call_at + ".id"))
+      const auto call_at = [&at, i] { return at() + ".tool_calls" + at_index(i); };
+      if (auto e = check_utf8(call.id, [&] { return call_at() + ".id"; }))
         return e;
-      if (auto e = check_utf8(call.type, call_at + ".type"))
+      if (auto e = check_utf8(call.type, [&] { return call_at() + ".type"; }))
         return e;
-      if (auto e = check_utf8(call.name, call_at + ".function.name"))
+      if (auto e = check_utf8(call.name, [&] { return call_at() + ".function.name"; }))
         return e;
-      if (auto e = check_utf8(call.arguments, call_at + ".function.arguments"))
+      if (auto e = check_utf8(call.arguments, [&] { return call_at() + ".function.arguments"; }))
         return e;
     }
   }
@@ -974,7 +978,7 @@ inline std::optional<error_info> check_request(const chat_request& r, bool api) 
   if (api && r.messages().empty())
     return invalid("messages", "messages is empty; add at least one, e.g. .user(\"...\")");
   for (std::size_t i = 0; i < r.messages().size(); ++i)
-    if (auto e = check_message(r.messages()[i], "messages" + at_index(i), api))
+    if (auto e = check_message(r.messages()[i], i, api))
       return e;
 
   if (const auto& stop = r.stop())

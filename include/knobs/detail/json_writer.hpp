@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace knobs {
 namespace detail {
@@ -97,6 +98,15 @@ inline std::optional<error_info> check_utf8(std::string_view s, const std::strin
                     where + " is not valid UTF-8 (bad byte at offset " +
                         format_number(static_cast<std::int64_t>(at)) + ")",
                     where);
+}
+
+// The same, with the path made by `where()` only when `s` is not valid UTF-8,
+// for checks that run on every request sent.
+template <class Where, std::enable_if_t<std::is_invocable_r_v<std::string, Where>, int> = 0>
+std::optional<error_info> check_utf8(std::string_view s, Where&& where) {
+  if (find_invalid_utf8(s) == std::string_view::npos)
+    return std::nullopt;
+  return check_utf8(s, std::string(where()));
 }
 
 // The first thing in `v` that cannot be written as JSON text: a NaN or infinite
