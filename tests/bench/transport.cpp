@@ -33,12 +33,18 @@
 #include <string>
 #include <vector>
 
+#include "measure.hpp"
+
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
 namespace {
+
+using bench::measure;
+using bench::median;
+using bench::sample;
 
 const std::string response_body =
     R"({"id":"chatcmpl-bench","object":"chat.completion","created":1,"model":"bench",)"
@@ -51,26 +57,6 @@ knobs::chat_request bench_request() {
       .user("In one sentence, describe a city at night.")
       .temperature(0.7)
       .max_tokens(60);
-}
-
-struct sample {
-  double seconds;
-  double cpu_seconds;
-};
-
-double thread_cpu() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-sample measure(const std::function<void()>& run) {
-  auto t0 = std::chrono::steady_clock::now();
-  double c0 = thread_cpu();
-  run();
-  double c1 = thread_cpu();
-  auto t1 = std::chrono::steady_clock::now();
-  return {std::chrono::duration<double>(t1 - t0).count(), c1 - c0};
 }
 
 // The minimal client: a fixed body, one Beast exchange per request, the
@@ -175,11 +161,6 @@ sample run_knobs(const std::string& base_url, int in_flight, int total) {
     if (done != total)
       std::abort();
   });
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 void report(const char* name, int requests, const std::vector<sample>& k,

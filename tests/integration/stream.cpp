@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../fixture.hpp"
+
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
@@ -54,16 +56,6 @@ knobs::chat_request lesson_request() {
       .user("In one sentence, describe a city at night.")
       .temperature(0.7)
       .max_tokens(60);
-}
-
-std::vector<std::string> fixture_lines(const std::string& name) {
-  std::ifstream in(std::string(KNOBS_TEST_DATA_DIR) + "/fixtures/" + name);
-  REQUIRE(in);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty())
-      lines.push_back(line);
-  return lines;
 }
 
 // Each chunk of a recorded stream as one event, then [DONE].

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../fixture.hpp"
+
 #include "parse_failure.hpp"
 
 #include <fstream>
@@ -12,14 +14,6 @@
 #include <string_view>
 
 namespace {
-
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(KNOBS_TEST_DATA_DIR) + "/fixtures/" + name, std::ios::binary);
-  REQUIRE_MESSAGE(in, "cannot open fixture " << name);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Parses with both forms and checks that they agree.
 knobs::api_error_info parse(std::string_view body, int status) {

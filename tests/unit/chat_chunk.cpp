@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../fixture.hpp"
+
 #include "parse_failure.hpp"
 
 #include <fstream>
@@ -13,14 +15,6 @@
 #include <vector>
 
 namespace {
-
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(KNOBS_TEST_DATA_DIR) + "/fixtures/" + name, std::ios::binary);
-  REQUIRE_MESSAGE(in, "cannot open fixture " << name);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The chunks of a stream fixture, one per non-empty line.
 std::vector<knobs::chat_chunk> stream(const std::string& name) {

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../fixture.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <fstream>
@@ -21,22 +23,9 @@ using knobs::detail::sse_status;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(KNOBS_TEST_DATA_DIR) + "/fixtures/" + name, std::ios::binary);
-  REQUIRE_MESSAGE(in, "cannot open fixture " << name);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // The non-empty lines of a .jsonl fixture: the data each event must carry.
 std::vector<std::string> jsonl_lines(const std::string& name) {
-  std::istringstream in(fixture(name));
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty())
-      lines.push_back(line);
+  std::vector<std::string> lines = fixture_lines(name);
   REQUIRE_FALSE(lines.empty());
   return lines;
 }
