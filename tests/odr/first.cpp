@@ -2,6 +2,8 @@
 // non-inline function defined in a header is defined twice and fails to link.
 #include <knobs/knobs.hpp>
 #include <knobs/local/certificate.hpp>
+#include <knobs/local/model_server.hpp>
+#include <knobs/local/offline_model.hpp>
 #include <knobs/local/server.hpp>
 
 #include <doctest/doctest.h>

@@ -1,6 +1,8 @@
 // The second translation unit of the ODR test: see first.cpp.
 #include <knobs/knobs.hpp>
 #include <knobs/local/certificate.hpp>
+#include <knobs/local/model_server.hpp>
+#include <knobs/local/offline_model.hpp>
 #include <knobs/local/server.hpp>
 
 std::string second_tu_request() {

@@ -82,3 +82,11 @@ TEST_CASE("connection-level retry statuses are 408, 409, 429 and 5xx") {
   for (int s : {200, 400, 401, 403, 404, 422})
     CHECK_FALSE(knobs::detail::is_retryable_status(s));
 }
+
+TEST_CASE("a Retry-After too large for milliseconds is refused, even with no upper limit") {
+  const auto now = std::chrono::system_clock::now();
+  const auto longest = std::chrono::milliseconds::max();
+  CHECK_FALSE(knobs::detail::retry_after("9223372036854775807", "", now, longest).has_value());
+  CHECK_FALSE(knobs::detail::retry_after("", "9223372036854775", now, longest).has_value());
+  CHECK(knobs::detail::retry_after("1500", "", now, longest) == std::chrono::milliseconds(1500));
+}

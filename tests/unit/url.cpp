@@ -79,3 +79,20 @@ TEST_CASE("credentials in the URL are refused without being repeated") {
   CHECK(ep.error().message.find("sk-secret") == std::string::npos);
   CHECK(ep.error().message.find("credentials") != std::string::npos);
 }
+
+TEST_CASE("a refused base URL with credentials is not quoted back") {
+  for (const char* url : {"ftp://user:sk-secret@host/v1", "http://user:sk-secret@host/v1 x"}) {
+    auto r = knobs::detail::parse_base_url(url);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().message.find("sk-secret") == std::string::npos);
+  }
+}
+
+TEST_CASE("a stray character after the port or a smuggled byte in the host is refused") {
+  auto stray = knobs::detail::parse_base_url("http://127.0.0.1:8000v1");
+  REQUIRE_FALSE(stray.has_value());
+  CHECK(stray.error().message.find("must start with '/'") != std::string::npos);
+  CHECK_FALSE(knobs::detail::parse_base_url("http://localhost%00.evil.example/v1").has_value());
+  CHECK_FALSE(knobs::detail::parse_base_url("http://a%2Fb/v1").has_value());
+  CHECK(knobs::detail::parse_base_url("http://my_host.local:8000/v1").has_value());
+}

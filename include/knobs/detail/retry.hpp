@@ -109,9 +109,12 @@ retry_after(std::string_view retry_after_ms, std::string_view retry_after_header
             std::chrono::system_clock::time_point now, std::chrono::milliseconds longest) {
   using std::chrono::milliseconds;
   auto accept = [&](double ms) -> std::optional<milliseconds> {
-    if (!(ms > 0) || ms > static_cast<double>(longest.count()))
+    // 2^63 and above cannot be a count of milliseconds (and converting it
+    // would be undefined); below it, rounding up may pass `longest` by a
+    // fraction of a millisecond, which the clamp takes back.
+    if (!(ms > 0) || !(ms < 9223372036854775808.0) || ms > static_cast<double>(longest.count()))
       return std::nullopt;
-    return milliseconds(static_cast<std::int64_t>(std::ceil(ms)));
+    return std::min(milliseconds(static_cast<std::int64_t>(std::ceil(ms))), longest);
   };
   if (auto ms = parse_plain_number(retry_after_ms))
     if (auto wait = accept(*ms))

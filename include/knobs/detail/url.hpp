@@ -33,10 +33,14 @@ struct endpoint {
 };
 
 inline error_info bad_base_url(std::string_view url, const std::string& why) {
-  // The URL is quoted back because it holds no secret: credentials in it are
-  // refused below, before any message could repeat them.
-  return make_error(errc::invalid_request,
-                    "base_url \"" + std::string(url) + "\" is not usable: " + why, "base_url");
+  // The URL is quoted back to help, unless it may hold credentials
+  // (user:password@): a URL refused before its userinfo is checked could
+  // otherwise repeat a secret.
+  const std::string quoted = url.find('@') == std::string_view::npos
+                                 ? "\"" + std::string(url) + "\""
+                                 : "(not quoted: it contains '@', perhaps credentials)";
+  return make_error(errc::invalid_request, "base_url " + quoted + " is not usable: " + why,
+                    "base_url");
 }
 
 // Accepts http and https URLs with a host, an optional port and an optional
@@ -62,6 +66,12 @@ inline result<endpoint> parse_base_url(std::string_view url) {
   case boost::urls::host_type::name:
   case boost::urls::host_type::ipv4:
     ep.host = u.host_address();
+    // Percent-decoding could smuggle a NUL, a slash or an '@' into the name
+    // DNS and SNI see; a host name is letters, digits, '-', '.' and '_'.
+    for (char c : ep.host)
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_'))
+        return bad_base_url(url, "its host name has a character a host name cannot have");
     ep.host_header = std::string(u.encoded_host());
     break;
   case boost::urls::host_type::ipv6:
@@ -87,6 +97,9 @@ inline result<endpoint> parse_base_url(std::string_view url) {
     ep.port = ep.tls ? 443 : 80;
   }
   std::string path(u.encoded_path());
+  // Boost.URL reads "http://h:8000v1" as port 8000 and path "v1".
+  if (!path.empty() && path.front() != '/')
+    return bad_base_url(url, "its path must start with '/' (a stray character after the port?)");
   while (!path.empty() && path.back() == '/')
     path.pop_back();
   ep.path_prefix = std::move(path);

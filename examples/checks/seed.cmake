@@ -1,0 +1,22 @@
+# seed.py: seed 42 twice gives the same answer, seed 99 another; each answer
+# has its system_fingerprint beside it.
+listable(text)
+string(REGEX MATCHALL "seed [0-9]+: [^\n]*" lines "${text}")
+set(seeds "")
+set(texts "")
+foreach(line IN LISTS lines)
+  if(line MATCHES "^seed ([0-9]+): (.+)  \\(system_fingerprint: ([^)]+)\\)$")
+    list(APPEND seeds "${CMAKE_MATCH_1}")
+    list(APPEND texts "${CMAKE_MATCH_2}")
+  endif()
+endforeach()
+set(wanted "42;42;99")
+expect("three answers with their fingerprints, for seeds 42, 42 and 99 (got seeds ${seeds})"
+       seeds STREQUAL wanted)
+if(seeds STREQUAL wanted)
+  list(GET texts 0 a)
+  list(GET texts 1 b)
+  list(GET texts 2 c)
+  expect("seed 42's two answers are equal" a STREQUAL b)
+  expect("seed 99's answer differs from seed 42's" NOT a STREQUAL c)
+endif()

@@ -1,0 +1,79 @@
+// knobs — a C++ client for OpenAI-compatible chat-completion servers.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef KNOBS_EXAMPLES_COMMON_HPP
+#define KNOBS_EXAMPLES_COMMON_HPP
+
+// What every example shares, as the lesson's common.py does: `get_client()`
+// and `MODEL`.
+//
+// - With OPENAI_BASE_URL set, a client for that server: OPENAI_API_KEY is the
+//   key, and the model is KNOBS_MODEL (default "gpt-oss-120b").
+// - Without it, the examples still run, on a fresh machine with no network:
+//   `get_client()` starts knobs' offline model (knobs::local::model_server, a
+//   small n-gram model trained on knobs' own corpus) in this process on a
+//   free port of 127.0.0.1, says so in one line on stderr, and returns a
+//   client that talks to it over real HTTP. MODEL is then that model's id,
+//   "knobs-offline-ngram": it is not a real model, and says so.
+
+#include <knobs/client.hpp>
+#include <knobs/local/model_server.hpp>
+#include <knobs/options.hpp>
+
+#include <cstddef>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace knobs_examples {
+
+// An environment variable, or "" when it is unset.
+inline std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+// True when the examples talk to a real server (OPENAI_BASE_URL is set).
+inline bool use_real_server() { return !env("OPENAI_BASE_URL").empty(); }
+
+// The model the examples ask for.
+inline std::string model_name() {
+  if (!use_real_server())
+    return std::string(knobs::local::offline_model_id);
+  const std::string chosen = env("KNOBS_MODEL");
+  return chosen.empty() ? "gpt-oss-120b" : chosen;
+}
+
+} // namespace knobs_examples
+
+// The model every request names, e.g. `knobs::chat_request{MODEL}`.
+inline const std::string MODEL = knobs_examples::model_name();
+
+// The client every example uses: for OPENAI_BASE_URL when set, else for the
+// offline model, started on first use. Both live until the program ends (the
+// server is made first, so it is destroyed after the client).
+// Throws knobs::request_error when OPENAI_BASE_URL is unusable.
+inline knobs::client& get_client() {
+  if (knobs_examples::use_real_server()) {
+    static knobs::client client{knobs::client_options::from_env()};
+    return client;
+  }
+  static knobs::local::model_server server;
+  static knobs::client client{[] {
+    knobs::client_options options;
+    options.base_url = server.base_url();
+    return options;
+  }()};
+  return client;
+}
+
+// `text` without leading and trailing whitespace, as Python's str.strip().
+inline std::string strip(std::string_view text) {
+  const std::string_view space = " \t\n\r\f\v";
+  const std::size_t first = text.find_first_not_of(space);
+  if (first == std::string_view::npos)
+    return {};
+  const std::size_t last = text.find_last_not_of(space);
+  return std::string(text.substr(first, last - first + 1));
+}
+
+#endif
