@@ -57,8 +57,8 @@ inline result<endpoint> parse_base_url(std::string_view url) {
     return bad_base_url(url, "the scheme must be http or https");
   if (u.has_userinfo())
     return make_error(errc::invalid_request,
-                      "base_url must not contain credentials (user:password@); pass the key as "
-                      "client_options::api_key",
+                      "base_url must not contain credentials (a user name or password "
+                      "before '@'); pass the key as client_options::api_key",
                       "base_url");
   if (u.has_query() || u.has_fragment())
     return bad_base_url(url, "it must not have a query or a fragment");
