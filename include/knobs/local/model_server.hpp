@@ -174,27 +174,24 @@ public:
 
   // A knob, checked by its own make(), so the message is the SDK's.
   template <class Knob> std::optional<Knob> real(std::string_view key) {
-    const std::optional<double> x = number(key);
-    if (!x)
-      return std::nullopt;
-    auto made = Knob::make(*x);
-    if (!made) {
-      fail(made.error().message, key, "invalid_value");
-      return std::nullopt;
-    }
-    return *made;
+    return made<Knob>(key, number(key));
   }
 
   template <class Knob> std::optional<Knob> whole(std::string_view key) {
-    const std::optional<std::int64_t> x = integer(key);
+    return made<Knob>(key, integer(key));
+  }
+
+  // The knob made from `x` (absent when `x` is), or the knob's own error.
+  template <class Knob, class T>
+  std::optional<Knob> made(std::string_view key, const std::optional<T>& x) {
     if (!x)
       return std::nullopt;
-    auto made = Knob::make(*x);
-    if (!made) {
-      fail(made.error().message, key, "invalid_value");
+    auto knob = Knob::make(*x);
+    if (!knob) {
+      fail(knob.error().message, key, "invalid_value");
       return std::nullopt;
     }
-    return *made;
+    return *knob;
   }
 
   std::optional<bad_field> error;
