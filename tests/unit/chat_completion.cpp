@@ -335,6 +335,15 @@ TEST_CASE("a wrong type names its exact JSON path") {
            "choices[0].logprobs.content[1].top_logprobs[0].logprob",
            "choices[0].logprobs.content[1].top_logprobs[0].logprob: expected number, got string"},
           {R"({"choices": [{"message": {}, "logprobs": {"content": [
+          {"token": "a", "logprob": -1e400, "bytes": null, "top_logprobs": []}]}}]})",
+           "choices[0].logprobs.content[0].logprob",
+           "choices[0].logprobs.content[0].logprob: number out of the range of a double"},
+          {R"({"choices": [{"message": {}, "logprobs": {"content": [
+          {"token": "a", "logprob": -1, "bytes": null,
+           "top_logprobs": [{"token": "a", "logprob": 0e400, "bytes": null}]}]}}]})",
+           "choices[0].logprobs.content[0].top_logprobs[0].logprob",
+           "choices[0].logprobs.content[0].top_logprobs[0].logprob: number out of the range of a double"},
+          {R"({"choices": [{"message": {}, "logprobs": {"content": [
           {"token": "a", "logprob": -1, "bytes": [97, 98, 256], "top_logprobs": []}]}}]})",
            "choices[0].logprobs.content[0].bytes[2]",
            "choices[0].logprobs.content[0].bytes[2]: expected integer in [0, 255], got 256"},

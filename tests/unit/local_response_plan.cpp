@@ -35,6 +35,10 @@ TEST_CASE("a default plan is a 200 with a JSON content type and no fault") {
   CHECK_FALSE(plan.close_after_parts.has_value());
   CHECK_FALSE(plan.stall_after_parts.has_value());
   CHECK_FALSE(plan.close_after_response);
+  CHECK(plan.repeat == 1);
+  CHECK_FALSE(plan.raw.has_value());
+  CHECK(plan.byte_interval.count() == 0);
+  CHECK_FALSE(plan.reset);
 }
 
 TEST_CASE("json() sets the status and the body") {

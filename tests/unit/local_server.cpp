@@ -21,7 +21,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#if defined(__linux__)
+#include <filesystem>
+#endif
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -139,6 +143,17 @@ template <class Predicate> bool eventually(Predicate done) {
     std::this_thread::sleep_for(2ms);
   return done();
 }
+
+#if defined(__linux__)
+// The process's open file descriptors: a connection the server has really
+// let go of has closed its socket.
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+    ++n;
+  return n;
+}
+#endif
 
 } // namespace
 
@@ -649,4 +664,196 @@ TEST_CASE("the destructor closes every open connection and returns promptly") {
     CHECK(ec != beast::error::timeout);
     CHECK(bytes.empty());
   }
+}
+
+TEST_CASE("reset closes the connection with a TCP reset, after the bytes it was told to send") {
+  server s{[](const received_request& r) {
+    response_plan plan = response_plan::json(200, R"({"choices":[]})");
+    plan.reset = true;
+    if (r.target == "/nothing")
+      plan.close_without_response = true;
+    else if (r.target == "/cut")
+      plan.close_after_bytes = 10;
+    return plan;
+  }};
+  {
+    raw_client client{s.endpoint()};
+    client.send(post("/nothing"));
+    auto [ec, bytes] = client.receive_until_closed();
+    CHECK(ec == net::error::connection_reset);
+    CHECK(bytes.empty());
+  }
+  {
+    raw_client client{s.endpoint()};
+    client.send(post("/cut"));
+    auto [ec, bytes] = client.receive_until_closed();
+    CHECK(ec == net::error::connection_reset);
+    CHECK(bytes == "HTTP/1.1 2");
+  }
+  // Without another fault the whole response goes out, then the reset.
+  raw_client client{s.endpoint()};
+  client.send(post("/whole"));
+  auto [ec, response] = client.receive();
+  REQUIRE_FALSE(ec);
+  CHECK(response.body() == R"({"choices":[]})");
+  CHECK(client.receive_until_closed().first == net::error::connection_reset);
+}
+
+TEST_CASE("repeat sends the body N times under one Content-Length") {
+  server s{[](const received_request& r) {
+    response_plan plan = response_plan::json(200, "0123456789");
+    plan.repeat = std::stoul(r.target.substr(1));
+    return plan;
+  }};
+  raw_client client{s.endpoint()};
+  auto response = client.roundtrip(post("/1000"));
+  CHECK(response[http::field::content_length] == "10000");
+  REQUIRE(response.body().size() == 10000);
+  CHECK(response.body().substr(9990) == "0123456789");
+  CHECK(response.keep_alive()); // a repeated body is no fault: the connection carries on
+  CHECK(client.roundtrip(post("/0")).body().empty());
+  CHECK(client.roundtrip(post("/1")).body() == "0123456789");
+  CHECK(s.connections_accepted() == 1);
+}
+
+TEST_CASE("repeat sends the list of parts N times over as one chunked body") {
+  server s{[](const received_request& r) {
+    response_plan plan = response_plan::event_stream({"a", "b"});
+    plan.repeat = 3;
+    if (r.target == "/cut")
+      plan.close_after_parts = 5; // counts every part sent
+    return plan;
+  }};
+  raw_client client{s.endpoint()};
+  CHECK(client.roundtrip(post("/")).body() == "ababab");
+
+  raw_client cut{s.endpoint()};
+  cut.send(post("/cut"));
+  http::response_parser<http::string_body> parser;
+  chunk_log log;
+  log.attach(parser);
+  CHECK(cut.receive(parser) == http::error::partial_message);
+  CHECK(log.chunks == std::vector<std::string>{"a", "b", "a", "b", "a"});
+}
+
+TEST_CASE("a repeated body too large for any Content-Length is answered with a 500") {
+  server s{[](const received_request&) {
+    response_plan plan = response_plan::json(200, "xx");
+    plan.repeat = std::numeric_limits<std::size_t>::max();
+    return plan;
+  }};
+  raw_client client{s.endpoint()};
+  const auto response = client.roundtrip(post("/"));
+  CHECK(response.result_int() == 500);
+  CHECK(response.body().find("larger than any Content-Length") != std::string::npos);
+}
+
+TEST_CASE("raw bytes go out exactly as they are, the parts after them unframed, then a close") {
+  server s{[](const received_request&) {
+    response_plan plan = response_plan::json(404, "ignored");
+    plan.raw = "NOT HTTP AT ALL\r\n";
+    plan.parts = {"one ", "two"};
+    plan.repeat = 2;
+    return plan;
+  }};
+  raw_client client{s.endpoint()};
+  client.send(post("/"));
+  auto [ec, bytes] = client.receive_until_closed();
+  CHECK(ec == net::error::eof);
+  CHECK(bytes == "NOT HTTP AT ALL\r\none twoone two");
+}
+
+TEST_CASE(
+    "raw with stall_after_parts = 0 is a head that goes silent, held until the server stops") {
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
+  server s{[&head](const received_request&) {
+    response_plan plan;
+    plan.raw = head;
+    plan.stall_after_parts = 0;
+    return plan;
+  }};
+  raw_client client{s.endpoint()};
+  client.send(post("/"));
+  auto [ec, bytes] = client.receive_until_closed(300ms);
+  CHECK(ec == beast::error::timeout);
+  CHECK(bytes == head);
+  const auto start = steady::now();
+  s.stop();
+  CHECK(since(start) < 1s);
+  CHECK(client.receive_until_closed(1s).first != beast::error::timeout);
+}
+
+TEST_CASE("raw with endless parts is a head without end, sent until the client hangs up") {
+  server s{[](const received_request&) {
+    response_plan plan;
+    plan.raw = "HTTP/1.1 200 OK\r\n";
+    plan.parts = {"X-Fill: " + std::string(200, 'x') + "\r\n"};
+    plan.repeat = std::numeric_limits<std::size_t>::max();
+    return plan;
+  }};
+#if defined(__linux__)
+  const std::size_t fds_before = open_fds();
+#endif
+  {
+    raw_client client{s.endpoint()};
+    client.send(post("/"));
+    http::response_parser<http::string_body> parser; // 8 KiB of head at most
+    CHECK(client.receive(parser) == http::error::header_limit);
+  }
+#if defined(__linux__)
+  // The server's side of the connection goes too: no endless writing into a
+  // dead socket.
+  CHECK(eventually([&] { return open_fds() == fds_before; }));
+#endif
+  CHECK(s.requests().size() == 1);
+}
+
+TEST_CASE("byte_interval sends the response one byte at a time, then closes") {
+  server s{[](const received_request&) {
+    response_plan plan = response_plan::json(200, R"({"slow":true})");
+    plan.byte_interval = 1ms;
+    return plan;
+  }};
+  raw_client client{s.endpoint()};
+  client.send(post("/"));
+  std::string whole;
+  const auto start = steady::now();
+  {
+    auto [ec, bytes] = client.receive_until_closed(2s);
+    CHECK(ec == net::error::eof);
+    whole = bytes;
+  }
+  CHECK(since(start) >= std::chrono::milliseconds(whole.size() - 1));
+  CHECK(whole.find("Content-Length: 13\r\n") != std::string::npos);
+  CHECK(whole.substr(whole.size() - 13) == R"({"slow":true})");
+}
+
+TEST_CASE("a dribbling server lets go as soon as the client hangs up, or the server stops") {
+  server s{[](const received_request&) {
+    response_plan plan = response_plan::json(200, R"({"slow":true})");
+    plan.byte_interval = 1s;
+    return plan;
+  }};
+#if defined(__linux__)
+  const std::size_t fds_before = open_fds();
+  {
+    raw_client client{s.endpoint()};
+    client.send(post("/"));
+    auto [ec, bytes] = client.receive_until_closed(200ms);
+    CHECK(ec == beast::error::timeout);
+    CHECK(bytes == "H");
+  }
+  // Well before the next byte is due, a second later.
+  const auto hung_up = steady::now();
+  CHECK(eventually([&] { return open_fds() == fds_before; }));
+  CHECK(since(hung_up) < 500ms);
+#endif
+  const std::size_t seen = s.requests().size();
+  raw_client client{s.endpoint()};
+  client.send(post("/"));
+  REQUIRE(eventually([&] { return s.requests().size() == seen + 1; }));
+  std::this_thread::sleep_for(50ms);
+  const auto start = steady::now();
+  s.stop();
+  CHECK(since(start) < 500ms);
 }

@@ -260,13 +260,17 @@ public:
     }
   }
 
-  /// A number member.
+  /// A finite number member. JSON has no infinity or NaN, but Boost.JSON
+  /// reads a literal beyond the range of a double (`1e400`) as infinity and
+  /// `0e400` as NaN; neither is a value a server meant, so both are refused.
   void read(const boost::json::object& o, std::string_view key, double& out) {
     if (const boost::json::value* v = find(o, key)) {
-      if (v->is_number())
-        out = v->to_number<double>();
-      else
-        expected(key, "number", *v);
+      if (!v->is_number())
+        return expected(key, "number", *v);
+      const double d = v->to_number<double>();
+      if (!std::isfinite(d))
+        return fail(key, "number out of the range of a double");
+      out = d;
     }
   }
 

@@ -160,13 +160,17 @@ template <class Handler> void read_more(stream_state& s, Handler&& handler) {
     s.scratch.resize(stream_read_size);
   s.parser->get().body().data = s.scratch.data();
   s.parser->get().body().size = s.scratch.size();
-  s.conn->tcp().expires_after(s.client->options().stream_idle_timeout);
+  s.conn->expires_after(s.client->options().stream_idle_timeout);
   s.conn->async_read_some(*s.parser, std::forward<Handler>(handler));
 }
 
 // Takes in what a read delivered; false (with `s.failure` set and the
 // connection closed) when the read failed.
 inline bool read_done(stream_state& s, boost::system::error_code ec, bool cancelled) {
+  // The idle timeout bounds a wait for the server, not the time the caller
+  // takes between reads.
+  ec = s.conn->timeout_or(ec);
+  s.conn->expires_never();
   if (ec == boost::beast::http::error::need_buffer)
     ec = {};
   if (ec) {
@@ -198,7 +202,7 @@ inline bool read_done(stream_state& s, boost::system::error_code ec, bool cancel
       std::string_view(s.scratch.data(), s.scratch.size() - s.parser->get().body().size));
   if (s.parser->is_done()) {
     s.body_done = true;
-    s.conn->tcp().expires_never();
+    s.conn->expires_never();
   }
   return true;
 }

@@ -11,6 +11,7 @@
 #include <knobs/chat_chunk.hpp>
 #include <knobs/chat_completion.hpp>
 #include <knobs/chat_request.hpp>
+#include <knobs/detail/number.hpp>
 #include <knobs/detail/retry.hpp>
 #include <knobs/detail/sse.hpp>
 #include <knobs/detail/url.hpp>
@@ -26,19 +27,22 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <memory>
@@ -54,16 +58,103 @@
 namespace knobs {
 namespace detail {
 
+class connection;
+
+// The deadlines of one client's connections, watched by one timer.
+//
+// Beast's tcp_stream arms a timer for every read and write it does; on a
+// keep-alive connection that is two timer-queue changes and a timerfd update
+// (a system call) per request. Here a connection only records its deadline;
+// the timer is armed for the earliest one and, when it fires, closes the
+// connections that are late and re-arms for the next. A later deadline than
+// the armed one (the usual case: each request's deadline is later than the
+// last) changes nothing. When no connection is watched the timer is cancelled
+// (after the handlers that may start the next request have run), so an
+// io_context with nothing else to do returns from run().
+class deadline_watch : public std::enable_shared_from_this<deadline_watch> {
+public:
+  using clock = std::chrono::steady_clock;
+
+  explicit deadline_watch(const boost::asio::any_io_executor& ex) : timer_(ex) {}
+
+  // Starts or moves `c`'s deadline.
+  void watch(connection& c, clock::time_point deadline);
+  // Stops watching `c` (no effect when it is not watched).
+  void unwatch(connection& c) noexcept;
+
+private:
+  void arm(clock::time_point when) {
+    timer_.expires_at(when);
+    armed_ = true;
+    timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (ec)
+        return; // cancelled, or moved to an earlier deadline
+      if (auto self = weak.lock())
+        self->expired();
+    });
+  }
+  void expired();
+  void disarm_when_idle() {
+    if (!armed_ || check_posted_)
+      return;
+    check_posted_ = true;
+    boost::asio::post(timer_.get_executor(), [weak = weak_from_this()] {
+      auto self = weak.lock();
+      if (!self)
+        return;
+      self->check_posted_ = false;
+      if (self->watched_.empty() && self->armed_) {
+        self->timer_.cancel();
+        self->armed_ = false;
+      }
+    });
+  }
+
+  boost::asio::steady_timer timer_;
+  bool armed_ = false;
+  bool check_posted_ = false;
+  std::vector<connection*> watched_;
+};
+
 // One HTTP/1.1 connection to the server, over TCP or TLS over TCP. The Beast
-// calls are the same for both streams; std::visit picks the layer.
+// calls are the same for both streams; std::visit picks the layer. Its
+// deadline is kept by the client's deadline_watch (Beast's own per-operation
+// timeouts are not used); a connection that misses it is closed, and its
+// operations' errors read as boost::beast::error::timeout through
+// `timeout_or()`.
 class connection {
 public:
   using tcp_stream = boost::beast::tcp_stream;
   using tls_stream = boost::beast::ssl_stream<tcp_stream>;
 
-  connection(const boost::asio::any_io_executor& ex, boost::asio::ssl::context* tls)
+  connection(const boost::asio::any_io_executor& ex, boost::asio::ssl::context* tls,
+             std::shared_ptr<deadline_watch> watch)
       : stream_(tls ? stream_type(std::in_place_type<tls_stream>, ex, *tls)
-                    : stream_type(std::in_place_type<tcp_stream>, ex)) {}
+                    : stream_type(std::in_place_type<tcp_stream>, ex)),
+        watch_(std::move(watch)) {}
+
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  ~connection() { watch_->unwatch(*this); }
+
+  // The operations started from now on must finish by `deadline`.
+  void expires_at(std::chrono::steady_clock::time_point deadline) {
+    timed_out_ = false;
+    watch_->watch(*this, deadline);
+  }
+  void expires_after(std::chrono::steady_clock::duration d) {
+    expires_at(std::chrono::steady_clock::now() + d);
+  }
+  void expires_never() noexcept { watch_->unwatch(*this); }
+
+  // `ec`, or boost::beast::error::timeout when the connection was closed for
+  // missing its deadline (its operations then fail with operation_aborted or
+  // similar).
+  boost::system::error_code timeout_or(boost::system::error_code ec) const noexcept {
+    if (timed_out_)
+      return boost::beast::error::timeout;
+    return ec;
+  }
 
   bool is_tls() const noexcept { return std::holds_alternative<tls_stream>(stream_); }
 
@@ -75,10 +166,13 @@ public:
 
   tls_stream& tls() { return std::get<tls_stream>(stream_); }
 
+  // Writes a request: its head (request line and fields, see request_head())
+  // and its body, in one gather write.
   template <class Handler>
-  void async_write(boost::beast::http::request<boost::beast::http::string_body>& req,
-                   Handler&& handler) {
-    std::visit([&](auto& s) { boost::beast::http::async_write(s, req, std::move(handler)); },
+  void async_write(const std::string& head, const std::string& body, Handler&& handler) {
+    const std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(head),
+                                                           boost::asio::buffer(body)};
+    std::visit([&](auto& s) { boost::asio::async_write(s, buffers, std::move(handler)); },
                stream_);
   }
 
@@ -118,10 +212,100 @@ public:
   bool has_leftover() const noexcept { return buffer_.size() != 0; }
 
 private:
+  friend class deadline_watch;
+
   using stream_type = std::variant<tcp_stream, tls_stream>;
   stream_type stream_;
   boost::beast::flat_buffer buffer_;
+  std::shared_ptr<deadline_watch> watch_;
+  // Kept by watch_: the deadline, and where this connection is in its list.
+  std::chrono::steady_clock::time_point deadline_{};
+  std::size_t watched_at_ = npos;
+  bool timed_out_ = false;
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 };
+
+inline void deadline_watch::watch(connection& c, clock::time_point deadline) {
+  c.deadline_ = deadline;
+  if (c.watched_at_ == connection::npos) {
+    c.watched_at_ = watched_.size();
+    watched_.push_back(&c);
+  }
+  if (!armed_ || deadline < timer_.expiry())
+    arm(deadline);
+}
+
+inline void deadline_watch::unwatch(connection& c) noexcept {
+  if (c.watched_at_ == connection::npos)
+    return;
+  connection* last = watched_.back();
+  watched_[c.watched_at_] = last;
+  last->watched_at_ = c.watched_at_;
+  watched_.pop_back();
+  c.watched_at_ = connection::npos;
+  if (watched_.empty())
+    disarm_when_idle();
+}
+
+inline void deadline_watch::expired() {
+  armed_ = false;
+  const clock::time_point now = clock::now();
+  clock::time_point next = clock::time_point::max();
+  // Closing a connection does not unwatch it (its operation does that when it
+  // sees the error), so the list is stable during the loop.
+  for (connection* c : watched_) {
+    if (c->timed_out_)
+      continue;
+    if (c->deadline_ <= now) {
+      c->timed_out_ = true;
+      c->close();
+    } else {
+      next = std::min(next, c->deadline_);
+    }
+  }
+  if (next != clock::time_point::max())
+    arm(next);
+}
+
+// The head of every request a client sends, from the request line to
+// "Content-Length: " (the length is added per request). It is built once per
+// client and written as it is, which costs a fraction of serializing a
+// beast::http::request each time. client_options::check() has refused field
+// names and values that could break the framing (CR, LF, NUL, ...), and
+// Content-Length and Transfer-Encoding among the extra headers.
+inline std::string request_head(const client_options& o, const endpoint& ep,
+                                std::string_view accept) {
+  std::vector<std::pair<std::string, std::string>> fields{
+      {"Host", ep.host_header},
+      {"User-Agent", o.user_agent},
+      {"Content-Type", "application/json"},
+      {"Accept", std::string(accept)}};
+  if (!o.api_key.empty())
+    fields.emplace_back("Authorization", "Bearer " + o.api_key);
+  if (!o.organization.empty())
+    fields.emplace_back("OpenAI-Organization", o.organization);
+  if (!o.project.empty())
+    fields.emplace_back("OpenAI-Project", o.project);
+  // An extra header replaces a field of the same name, ours or an earlier one.
+  for (const auto& h : o.headers) {
+    auto same = std::find_if(fields.begin(), fields.end(), [&](const auto& f) {
+      return boost::beast::iequals(f.first, h.first);
+    });
+    if (same != fields.end())
+      same->second = h.second;
+    else
+      fields.push_back(h);
+  }
+  std::string head = "POST " + ep.target("/chat/completions") + " HTTP/1.1\r\n";
+  for (const auto& f : fields) {
+    head += f.first;
+    head += ": ";
+    head += f.second;
+    head += "\r\n";
+  }
+  head += "Content-Length: ";
+  return head;
+}
 
 class client_state;
 
@@ -133,7 +317,10 @@ struct exchange {
   explicit exchange(std::shared_ptr<client_state> c);
 
   std::shared_ptr<client_state> client;
-  boost::beast::http::request<boost::beast::http::string_body> request;
+  // The request as sent: the client's head with this body's Content-Length,
+  // and the body.
+  std::string request_head;
+  std::string body;
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser;
   // A stream's response head is read on its own (the body is then read piece
   // by piece); an error response continues into `parser`.
@@ -141,6 +328,9 @@ struct exchange {
   std::unique_ptr<boost::beast::http::response_parser<boost::beast::http::buffer_body>> head;
   std::unique_ptr<connection> conn;
   bool reused = false;
+  // A failed reused connection was already replaced once without counting a
+  // retry; the next failure counts.
+  bool replaced_stale = false;
   int retries = 0;
   std::chrono::steady_clock::time_point deadline;
   // Made when first needed: most requests reuse a connection and never wait.
@@ -160,6 +350,9 @@ class client_state : public std::enable_shared_from_this<client_state> {
 public:
   client_state(boost::asio::any_io_executor ex, client_options options, endpoint ep)
       : executor_(std::move(ex)), options_(std::move(options)), endpoint_(std::move(ep)),
+        deadlines_(std::make_shared<deadline_watch>(executor_)),
+        json_head_(request_head(options_, endpoint_, "application/json")),
+        stream_head_(request_head(options_, endpoint_, "text/event-stream")),
         rng_(std::random_device{}()) {
     if (endpoint_.tls) {
       tls_.emplace(boost::asio::ssl::context::tls_client);
@@ -180,6 +373,7 @@ public:
   const client_options& options() const noexcept { return options_; }
   const endpoint& server() const noexcept { return endpoint_; }
   boost::asio::ssl::context* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
+  const std::shared_ptr<deadline_watch>& deadlines() const noexcept { return deadlines_; }
 
   // The pool. An operation takes an idle connection if there is one, else
   // opens a new one if under max_connections, else waits for a release.
@@ -226,8 +420,11 @@ public:
       spare_.pop_back();
       x->client = shared_from_this();
     }
-    x->request.body() = std::move(body);
-    x->request.prepare_payload();
+    const std::string& prefix = streaming ? stream_head_ : json_head_;
+    x->request_head.assign(prefix);
+    append_number(x->request_head, static_cast<std::int64_t>(body.size()));
+    x->request_head += "\r\n\r\n";
+    x->body = std::move(body);
     x->rejected = std::move(rejected);
     x->streaming = streaming;
     return x;
@@ -243,6 +440,7 @@ public:
     x->head.reset();
     x->streaming = false;
     x->reused = false;
+    x->replaced_stale = false;
     x->retries = 0;
     x->resolved = {};
     x->rejected.reset();
@@ -276,33 +474,19 @@ private:
   client_options options_;
   endpoint endpoint_;
   std::optional<boost::asio::ssl::context> tls_;
+  std::shared_ptr<deadline_watch> deadlines_;
   std::vector<std::unique_ptr<connection>> idle_;
   std::size_t open_ = 0;
   std::deque<boost::asio::steady_timer*> waiters_;
   std::vector<std::unique_ptr<exchange>> spare_;
+  // The request heads up to "Content-Length: ", for a completion and for a
+  // stream (they differ in Accept).
+  std::string json_head_;
+  std::string stream_head_;
   std::minstd_rand rng_;
 };
 
-inline exchange::exchange(std::shared_ptr<client_state> c) : client(std::move(c)) {
-  const client_options& o = client->options();
-  namespace http = boost::beast::http;
-  request.method(http::verb::post);
-  request.target(client->server().target("/chat/completions"));
-  request.version(11);
-  request.set(http::field::host, client->server().host_header);
-  request.set(http::field::user_agent, o.user_agent);
-  request.set(http::field::content_type, "application/json");
-  request.set(http::field::accept, "application/json");
-  if (!o.api_key.empty())
-    request.set(http::field::authorization, "Bearer " + o.api_key);
-  if (!o.organization.empty())
-    request.set("OpenAI-Organization", o.organization);
-  if (!o.project.empty())
-    request.set("OpenAI-Project", o.project);
-  for (const auto& h : o.headers)
-    request.set(h.first, h.second);
-  request.keep_alive(true);
-}
+inline exchange::exchange(std::shared_ptr<client_state> c) : client(std::move(c)) {}
 
 inline boost::asio::steady_timer& exchange::wait_timer() {
   if (!timer)
@@ -430,26 +614,26 @@ public:
             continue;
           }
           c.opened();
-          s.conn = std::make_unique<connection>(c.executor(), c.tls());
+          s.conn = std::make_unique<connection>(c.executor(), c.tls(), c.deadlines());
           s.deadline = std::chrono::steady_clock::now() + o.timeout;
-          s.conn->tcp().expires_at(
+          s.conn->expires_at(
               std::min(s.deadline, std::chrono::steady_clock::now() + o.connect_timeout));
           if (!s.resolver)
             s.resolver.emplace(c.executor());
           BOOST_ASIO_CORO_YIELD s.resolver->async_resolve(
               c.server().host, std::to_string(c.server().port),
               boost::asio::ip::tcp::resolver::numeric_service, std::move(self));
-          if (ec)
+          if (ec || stopped(self))
             goto failed;
           BOOST_ASIO_CORO_YIELD s.conn->tcp().async_connect(s.resolved, std::move(self));
-          if (ec)
+          if (ec || stopped(self))
             goto failed;
           if (s.conn->is_tls()) {
             if (!prepare_tls(s, ec))
               goto failed;
             BOOST_ASIO_CORO_YIELD s.conn->tls().async_handshake(
                 boost::asio::ssl::stream_base::client, std::move(self));
-            if (ec)
+            if (ec || stopped(self))
               goto failed;
           }
         } else {
@@ -457,15 +641,15 @@ public:
         }
 
         // One exchange, under the attempt's deadline.
-        s.conn->tcp().expires_at(s.deadline);
-        BOOST_ASIO_CORO_YIELD s.conn->async_write(s.request, std::move(self));
-        if (ec)
+        s.conn->expires_at(s.deadline);
+        BOOST_ASIO_CORO_YIELD s.conn->async_write(s.request_head, s.body, std::move(self));
+        if (ec || stopped(self))
           goto failed;
         if (s.streaming) {
           s.head = std::make_unique<
               boost::beast::http::response_parser<boost::beast::http::buffer_body>>();
           BOOST_ASIO_CORO_YIELD s.conn->async_read_header(*s.head, std::move(self));
-          if (ec)
+          if (ec || stopped(self))
             goto failed;
           if (is_event_stream(s.head->get()))
             return open_stream(self);
@@ -476,17 +660,17 @@ public:
           s.parser->body_limit(o.max_response_bytes);
           if (!s.parser->is_done()) {
             BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
-            if (ec)
+            if (ec || stopped(self))
               goto failed;
           }
         } else {
           s.parser.emplace();
           s.parser->body_limit(o.max_response_bytes);
           BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
-          if (ec)
+          if (ec || stopped(self))
             goto failed;
         }
-        s.conn->tcp().expires_never();
+        s.conn->expires_never();
 
         {
           auto& res = s.parser->get();
@@ -513,6 +697,8 @@ public:
         goto retry;
 
       failed:
+        ec = s.conn->timeout_or(ec);
+        s.conn->expires_never();
         if (self.cancelled() != boost::asio::cancellation_type::none) {
           c.closed(std::move(s.conn));
           return complete(self, cancelled());
@@ -520,7 +706,11 @@ public:
         // A keep-alive connection the server closed while it sat idle fails at
         // once, before any byte of a response: that is not the request's fault,
         // so try again on a fresh connection without counting a retry.
-        if (s.reused && ec != boost::beast::error::timeout && !got_some(s)) {
+        // Only once per request: a server that reads requests and resets the
+        // connection must not see the same POST over and over, uncounted.
+        if (s.reused && !s.replaced_stale && ec != boost::beast::error::timeout &&
+            !got_some(s)) {
+          s.replaced_stale = true;
           c.closed(std::move(s.conn));
           s.parser.reset();
           s.head.reset();
@@ -576,6 +766,12 @@ private:
     if (!s.client->options().insecure_skip_tls_verify)
       tls.set_verify_callback(boost::asio::ssl::host_name_verification(ep.host));
     return true;
+  }
+
+  // A cancellation that arrives between two steps (no operation waiting to
+  // be cancelled) is seen here, before the next step starts.
+  template <class Self> static bool stopped(Self& self) {
+    return self.cancelled() != boost::asio::cancellation_type::none;
   }
 
   error_info cancelled() const {
@@ -686,7 +882,7 @@ private:
     state->parser->body_limit(boost::none); // a stream may be long; events are limited instead
     state->request_id = std::string(state->parser->get()["x-request-id"]);
     state->retries = s.retries;
-    state->conn->tcp().expires_never();
+    state->conn->expires_never();
     release();
     if constexpr (streaming)
       self.complete(std::exception_ptr(), Result(std::move(state)));

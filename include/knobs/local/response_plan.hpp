@@ -11,7 +11,9 @@
 /// `response_plan`: a status, headers and a body, or a body in parts sent as
 /// they come (how Server-Sent Events are served), and optionally a fault — a
 /// delay, a connection closed without an answer, a response cut after N bytes,
-/// a Content-Length that lies, a stream that dies or stalls after K parts.
+/// a Content-Length that lies, a stream that dies or stalls after K parts, a
+/// TCP reset, bytes that are not HTTP at all, a response dribbled one byte at
+/// a time, a body far larger than the plan holds in memory.
 /// ```cpp
 /// knobs::local::server server{[](const knobs::local::received_request& r) {
 ///   if (r.header("authorization") != "Bearer sk-test")
@@ -114,11 +116,12 @@ inline std::string sse_event(std::string_view data, std::string_view event = {})
 /// connection kept alive when the client asked for that (HTTP/1.1's default).
 ///
 /// The steps, in order: wait `delay`; if `close_without_response`, close;
-/// otherwise send the head and then either `body` (with a Content-Length) or,
-/// when `parts` is not empty, each part as one chunk of a chunked body, waiting
-/// `part_delay` between parts. `close_after_bytes` cuts all of that short.
+/// otherwise send the head (or `raw`) and then either `body` (with a
+/// Content-Length) or, when `parts` is not empty, each part as one chunk of a
+/// chunked body, waiting `part_delay` between parts; `repeat` times over.
+/// `close_after_bytes` cuts all of that short; `byte_interval` spreads it out.
 /// Every fault ends by closing the connection the way a dying server does: a
-/// TCP close, with no TLS close_notify.
+/// TCP close (a reset, with `reset`), with no TLS close_notify.
 struct response_plan {
   /// The HTTP status, 100 to 999. A value outside that range is answered as a
   /// handler failure (500).
@@ -162,6 +165,47 @@ struct response_plan {
   /// Fault: with `parts`, send K parts and then send nothing more, holding the
   /// connection open until the client closes it or the server stops.
   std::optional<std::size_t> stall_after_parts;
+
+  /// How many times the body is sent: `body` N times back to back (the
+  /// Content-Length, unless `content_length` says otherwise, is N times its
+  /// size), or the whole list of `parts` N times over (K in
+  /// `close_after_parts` and `stall_after_parts` counts every part sent). So
+  /// a 1 MiB string serves a 100 MiB body without the plan holding 100 MiB,
+  /// and `std::numeric_limits<std::size_t>::max()` with `parts` is a body
+  /// without end, sent until the client goes away or the server stops. 0
+  /// sends an empty body. A `body` whose size times N does not fit in a
+  /// `std::size_t` is answered as a handler failure (500); `parts` that are
+  /// all empty are sent once, whatever N is.
+  std::size_t repeat = 1;
+
+  /// Fault: send these bytes exactly as they are in place of the head — no
+  /// status line or header field of the server's own, so they need not be
+  /// HTTP at all — and then the `parts` (if any, `repeat` times over, with
+  /// `part_delay`) exactly as they are too: no chunk framing, no final chunk.
+  /// `status`, `content_type`, `headers`, `body` and `content_length` are
+  /// ignored. When the last part is out the connection is closed; to hold it
+  /// open instead, set `stall_after_parts` (0: right after `raw`). For a head
+  /// without end: `raw = "HTTP/1.1 200 OK\r\n"`, `parts = {"X-Fill: ...\r\n"}`
+  /// with an endless `repeat`, or `stall_after_parts = 0` for one that goes
+  /// silent.
+  std::optional<std::string> raw;
+
+  /// Fault: when positive, every byte of the response (head, body, chunk
+  /// framing, `raw`) is written on its own, this long after the one before:
+  /// a server that sends one byte a second. The server notices at once when
+  /// the client hangs up (it stops, and frees the connection), and
+  /// `server::stop()` cuts the wait short; the connection is closed once the
+  /// response is out, never kept alive.
+  std::chrono::milliseconds byte_interval{0};
+
+  /// Fault: close the connection with a TCP reset (RST, as `SO_LINGER` 0
+  /// makes) rather than an orderly close (FIN), at the point where the plan
+  /// closes it (after `close_without_response`, `close_after_bytes`,
+  /// `close_after_parts`, a framing lie or `raw`), or else as soon as the
+  /// response is out: a client then reads "connection reset by peer" instead
+  /// of the end of the stream. Bytes still in the server's send buffer may
+  /// be lost, as with any reset.
+  bool reset = false;
 
   /// Answer with `Connection: close` and close the connection once the
   /// response has been sent.

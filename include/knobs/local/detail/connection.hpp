@@ -13,6 +13,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/socket_base.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -133,6 +134,12 @@ private:
 
   void close() {
     timer_.cancel();
+    if (plan_.reset) {
+      // A zero linger turns close() into a reset: the kernel sends RST and
+      // throws away whatever it still holds, as when a server crashes.
+      boost::beast::error_code ignored;
+      lowest().socket().set_option(boost::asio::socket_base::linger(true, 0), ignored);
+    }
     lowest().close(); // the socket, and tcp_stream's timeout timer with it
   }
 
@@ -217,7 +224,7 @@ private:
   // cannot send (a bad status) is answered with a 500 before any byte goes out.
   void adopt(response_plan p) {
     try {
-      head_ = serialize_head(p);
+      head_ = p.raw ? *p.raw : serialize_head(p);
       plan_ = std::move(p);
     } catch (const std::exception& e) {
       response_plan failure = response_plan::api_error(
@@ -230,10 +237,30 @@ private:
 
   bool chunked() const { return !plan_.parts.empty(); }
 
+  // The size of `body` sent `repeat` times; nullopt when it does not fit.
+  static std::optional<std::size_t> repeated_body_size(const response_plan& p) {
+    if (p.repeat != 0 && p.body.size() > std::numeric_limits<std::size_t>::max() / p.repeat)
+      return std::nullopt;
+    return p.body.size() * p.repeat;
+  }
+
+  // How many parts go out in all; an endless body saturates at the largest
+  // size_t, which no connection lives to reach. Parts that are all empty send
+  // nothing, so repeating them would only spin: they are sent once.
+  static std::size_t total_parts(const response_plan& p) {
+    const bool all_empty = std::all_of(p.parts.begin(), p.parts.end(),
+                                       [](const std::string& part) { return part.empty(); });
+    if (p.parts.empty() || all_empty)
+      return p.parts.size();
+    if (p.repeat > std::numeric_limits<std::size_t>::max() / p.parts.size())
+      return std::numeric_limits<std::size_t>::max();
+    return p.parts.size() * p.repeat;
+  }
+
   // Closes (abruptly) once the response is out, because the framing lies and
   // the connection cannot carry another response.
   bool framing_lie(const response_plan& p) const {
-    return p.parts.empty() && p.content_length && *p.content_length != p.body.size();
+    return p.parts.empty() && p.content_length && *p.content_length != repeated_body_size(p);
   }
 
   std::string serialize_head(const response_plan& p) const {
@@ -245,10 +272,16 @@ private:
     response.set(boost::beast::http::field::server, "knobs-local/" KNOBS_VERSION_STRING);
     if (!p.content_type.empty())
       response.set(boost::beast::http::field::content_type, p.content_type);
-    if (!p.parts.empty())
+    if (!p.parts.empty()) {
       response.chunked(true);
-    else
-      response.content_length(p.content_length.value_or(p.body.size()));
+    } else {
+      const std::optional<std::size_t> size = repeated_body_size(p);
+      if (!size && !p.content_length)
+        throw std::invalid_argument("a body of " + std::to_string(p.body.size()) +
+                                    " bytes repeated " + std::to_string(p.repeat) +
+                                    " times is larger than any Content-Length");
+      response.content_length(p.content_length ? *p.content_length : *size);
+    }
     response.keep_alive(keep_alive_ && !p.close_after_response);
     // The first field of a name replaces the server's own; later ones add to it.
     for (auto field = p.headers.begin(); field != p.headers.end(); ++field) {
@@ -271,12 +304,31 @@ private:
       return;
     }
     budget_ = plan_.close_after_bytes;
-    if (chunked()) {
+    parts_ = total_parts(plan_);
+    // A dribbling server must notice a client that hangs up between two
+    // bytes, or it would go on writing into a dead socket for as long as the
+    // response lasts.
+    if (plan_.byte_interval.count() > 0)
+      watch();
+    if (plan_.raw || chunked()) {
       send(std::move(head_), [](connection& self) { self.send_part(0); });
+    } else if (plan_.repeat == 0 || plan_.body.empty()) {
+      send(std::move(head_), [](connection& self) { self.finish(); });
     } else {
-      send(std::move(head_) + plan_.body, [](connection& self) { self.finish(); });
+      send(std::move(head_) + plan_.body, [](connection& self) { self.send_copy(1); });
     }
   }
+
+  // Sends copy number `k` (from 0) of a repeated body, and the rest after it.
+  void send_copy(std::size_t k) {
+    if (k >= plan_.repeat) {
+      finish();
+      return;
+    }
+    send(plan_.body, [k](connection& self) { self.send_copy(k + 1); });
+  }
+
+  const std::string& part(std::size_t i) const { return plan_.parts[i % plan_.parts.size()]; }
 
   void send_part(std::size_t i) {
     if (plan_.close_after_parts && i == *plan_.close_after_parts) {
@@ -287,23 +339,30 @@ private:
       stall();
       return;
     }
-    if (i == plan_.parts.size()) {
-      send("0\r\n\r\n", [](connection& self) { self.finish(); });
+    if (i == parts_) {
+      if (plan_.raw)
+        close(); // raw bytes have no end of body to send
+      else
+        send("0\r\n\r\n", [](connection& self) { self.finish(); });
       return;
     }
     if (i == 0 || plan_.part_delay.count() <= 0) {
-      send(chunk(plan_.parts[i]), [i](connection& self) { self.send_part(i + 1); });
+      send(framed(part(i)), [i](connection& self) { self.send_part(i + 1); });
       return;
     }
     timer_.expires_after(plan_.part_delay);
     timer_.async_wait([self = this->shared_from_this(), i](boost::beast::error_code ec) {
       if (ec || self->state_.stopping)
         return;
-      self->send(chunk(self->plan_.parts[i]), [i](connection& c) { c.send_part(i + 1); });
+      self->send(self->framed(self->part(i)), [i](connection& c) { c.send_part(i + 1); });
     });
   }
 
-  // Writes bytes, honouring close_after_bytes, then calls next(*this).
+  // A part as it goes on the wire: a chunk, or with `raw` the bytes alone.
+  std::string framed(const std::string& data) const { return plan_.raw ? data : chunk(data); }
+
+  // Writes bytes, honouring close_after_bytes and byte_interval, then calls
+  // next(*this).
   template <class Next> void send(std::string bytes, Next next) {
     bool cut = false;
     if (budget_) {
@@ -321,6 +380,10 @@ private:
       return;
     }
     out_ = std::move(bytes);
+    if (plan_.byte_interval.count() > 0) {
+      dribble(0, cut, next);
+      return;
+    }
     boost::asio::async_write(
         stream_, boost::asio::buffer(out_),
         [self = this->shared_from_this(), cut, next](boost::beast::error_code ec, std::size_t) {
@@ -333,8 +396,41 @@ private:
         });
   }
 
+  // Writes out_[at], waits byte_interval, and so on to the end of out_; then
+  // as send() does. The first byte of each send goes at once.
+  template <class Next> void dribble(std::size_t at, bool cut, Next next) {
+    if (at == out_.size()) {
+      if (cut)
+        close();
+      else
+        next(*this);
+      return;
+    }
+    auto write_one = [self = this->shared_from_this(), at, cut, next]() {
+      boost::asio::async_write(self->stream_, boost::asio::buffer(self->out_.data() + at, 1),
+                               [self, at, cut, next](boost::beast::error_code ec, std::size_t) {
+                                 if (ec || self->state_.stopping)
+                                   return;
+                                 self->dribble(at + 1, cut, next);
+                               });
+    };
+    if (at == 0) {
+      write_one();
+      return;
+    }
+    timer_.expires_after(plan_.byte_interval);
+    timer_.async_wait([self = this->shared_from_this(), write_one](boost::beast::error_code ec) {
+      if (ec || self->state_.stopping)
+        return;
+      write_one();
+    });
+  }
+
   void finish() {
-    if (plan_.close_after_bytes || framing_lie(plan_)) {
+    if (plan_.close_after_bytes || framing_lie(plan_) || plan_.reset ||
+        plan_.byte_interval.count() > 0) {
+      // A dribbled response leaves watch() reading: the connection cannot
+      // read the next request too, so it ends here.
       close();
     } else if (!keep_alive_ || plan_.close_after_response) {
       close_gracefully();
@@ -343,16 +439,28 @@ private:
     }
   }
 
-  // Holds the connection open without answering. Reading (and discarding)
-  // notices the client hanging up, so a stalled connection lives exactly as
-  // long as the client keeps it.
+  // Holds the connection open without answering, until the client closes it
+  // or the server stops.
   void stall() {
+    if (!watching_)
+      watch();
+  }
+
+  // Reads (and discards) whatever the client sends, and closes the
+  // connection when the client hangs up: a stalled or dribbling connection
+  // lives exactly as long as the client keeps it.
+  void watch() {
+    watching_ = true;
     stream_.async_read_some(
         boost::asio::buffer(scratch_),
         [self = this->shared_from_this()](boost::beast::error_code ec, std::size_t) {
-          if (ec || self->state_.stopping)
+          if (self->state_.stopping)
             return;
-          self->stall();
+          if (ec) {
+            self->close();
+            return;
+          }
+          self->watch();
         });
   }
 
@@ -393,6 +501,8 @@ private:
   response_plan plan_;
   std::string head_;
   std::optional<std::size_t> budget_;
+  std::size_t parts_ = 0;
+  bool watching_ = false;
   std::string out_;
   std::array<char, 4096> scratch_{};
 };

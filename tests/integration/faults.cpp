@@ -1,0 +1,945 @@
+// The fault matrix (issue 8): knobs::client and knobs::async_client against
+// knobs::local::server misbehaving on purpose, over real sockets on 127.0.0.1.
+// Every case must end in a success or a typed knobs error — the exact class,
+// a message that names the problem, the right number of attempts — and within
+// a time bound: never a crash, never a hang. Timeouts are kept short so that
+// the whole file runs in seconds, under the sanitizers too.
+#include <knobs/client.hpp>
+
+#include <knobs/local/certificate.hpp>
+#include <knobs/local/server.hpp>
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+using knobs::local::received_request;
+using knobs::local::response_plan;
+using knobs::local::sse_event;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string secret_key = "sk-knobs-test-SECRET-0123456789";
+constexpr std::size_t mib = std::size_t(1) << 20;
+
+using steady = std::chrono::steady_clock;
+std::chrono::milliseconds since(steady::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t);
+}
+
+// A chat.completion body whose text says which request it answers.
+std::string completion_body(const std::string& text) {
+  return R"({"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"test-model",)"
+         R"("system_fingerprint":"fp_test","choices":[{"index":0,"message":{"role":"assistant",)"
+         R"("content":")" +
+         text +
+         R"("},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,)"
+         R"("total_tokens":7}})";
+}
+
+response_plan ok(const std::string& text = "hello") {
+  return response_plan::json(200, completion_body(text)).with_header("x-request-id", "req_ok");
+}
+
+// A chunk carrying `text`, in OpenAI's shape.
+std::string text_chunk(const std::string& text, const char* finish = nullptr) {
+  std::string out = R"({"id":"chatcmpl-s","object":"chat.completion.chunk","created":1,)"
+                    R"("model":"test-model","choices":[{"index":0,"delta":{"content":")" +
+                    text + R"("},"finish_reason":)";
+  out += finish ? "\"" + std::string(finish) + "\"" : "null";
+  return out + "}]}";
+}
+
+// n events of one word each, then [DONE].
+std::vector<std::string> text_events(int n) {
+  std::vector<std::string> events;
+  for (int i = 0; i < n; ++i)
+    events.push_back(sse_event(text_chunk("w" + std::to_string(i) + " ")));
+  events.push_back(sse_event("[DONE]"));
+  return events;
+}
+
+knobs::chat_request lesson_request() {
+  return knobs::chat_request{"test-model"}
+      .user("In one sentence, describe a city at night.")
+      .temperature(0.7)
+      .max_tokens(60);
+}
+
+knobs::client_options options_for(const knobs::local::server& s, int max_retries = 0) {
+  knobs::client_options o;
+  o.base_url = s.base_url();
+  o.api_key = secret_key;
+  o.on_warning = nullptr;
+  o.max_retries = max_retries;
+  return o;
+}
+
+// The most derived knobs exception class of `e`, by name.
+std::string class_of(const knobs::error& e) {
+  if (dynamic_cast<const knobs::timeout_error*>(&e))
+    return "timeout_error";
+  if (dynamic_cast<const knobs::connection_error*>(&e))
+    return "connection_error";
+  if (dynamic_cast<const knobs::parse_error*>(&e))
+    return "parse_error";
+  if (dynamic_cast<const knobs::rate_limit_error*>(&e))
+    return "rate_limit_error";
+  if (dynamic_cast<const knobs::internal_server_error*>(&e))
+    return "internal_server_error";
+  if (dynamic_cast<const knobs::api_error*>(&e))
+    return "api_error";
+  if (dynamic_cast<const knobs::request_error*>(&e))
+    return "request_error";
+  if (dynamic_cast<const knobs::knob_error*>(&e))
+    return "knob_error";
+  return "error";
+}
+
+// How a call ended: the exception class ("" for a success), what it carried,
+// and how long the call took.
+struct outcome {
+  std::string thrown;
+  knobs::error_info info;
+  std::chrono::milliseconds took{0};
+  std::size_t chunks = 0; // for a stream: the chunks delivered before the end
+
+  bool says(std::string_view fragment) const {
+    return info.message.find(fragment) != std::string::npos;
+  }
+};
+
+// Runs `call`; a knobs::error becomes the outcome, anything else propagates.
+template <class Call> outcome run(Call&& call) {
+  outcome out;
+  const auto start = steady::now();
+  try {
+    call();
+  } catch (const knobs::error& e) {
+    out.thrown = class_of(e);
+    out.info = e.info();
+  }
+  out.took = since(start);
+  return out;
+}
+
+outcome create(knobs::client& client) {
+  return run([&] { client.create(lesson_request()); });
+}
+
+outcome stream(knobs::client& client) {
+  std::size_t chunks = 0;
+  outcome out =
+      run([&] { client.stream(lesson_request(), [&](const knobs::chat_chunk&) { ++chunks; }); });
+  out.chunks = chunks;
+  return out;
+}
+
+outcome outcome_of(const std::exception_ptr& e) {
+  return run([&] {
+    if (e)
+      std::rethrow_exception(e);
+  });
+}
+
+// `n` requests at once through one async_client; each one's outcome.
+std::vector<outcome> concurrent_creates(const knobs::client_options& o, int n) {
+  boost::asio::io_context ioc;
+  knobs::async_client client{ioc.get_executor(), o};
+  std::vector<outcome> out(static_cast<std::size_t>(n));
+  int completed = 0;
+  const auto start = steady::now();
+  for (int i = 0; i < n; ++i)
+    client.async_create(lesson_request(), [&, i](std::exception_ptr e, knobs::chat_completion) {
+      outcome& slot = out[static_cast<std::size_t>(i)];
+      slot = outcome_of(e);
+      slot.took = since(start);
+      ++completed;
+    });
+  ioc.run();
+  CHECK(completed == n);
+  return out;
+}
+
+// Every text a user could see for a failure: the key must be in none of them.
+void check_no_key(const knobs::error_info& e) {
+  CHECK(e.message.find(secret_key) == std::string::npos);
+  CHECK(e.where.find(secret_key) == std::string::npos);
+  if (e.api) {
+    CHECK(e.api->message.find(secret_key) == std::string::npos);
+  }
+}
+
+// A raw HTTP/1.1 head, as the plan's `raw` sends it.
+std::string head(const std::string& status_and_fields) {
+  return "HTTP/1.1 " + status_and_fields + "\r\n\r\n";
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------
+// connection refused
+
+TEST_CASE("connection refused: a connection_error after the retries") {
+  // Take a free port, then close it again, so nothing listens there.
+  std::string base_url;
+  {
+    knobs::local::server probe;
+    base_url = probe.base_url();
+  }
+  knobs::client_options o;
+  o.base_url = base_url;
+  o.api_key = secret_key;
+
+  SUBCASE("create, retried once") {
+    o.max_retries = 1;
+    knobs::client client{o};
+    const outcome r = create(client);
+    CHECK(r.thrown == "connection_error");
+    CHECK(r.info.code == knobs::errc::connection_error);
+    CHECK(r.says("refused"));
+    CHECK(r.info.retries == 1);
+    CHECK(r.took >= 375ms); // one backoff: 0.5 s less up to 25 % jitter
+    CHECK(r.took < 2s);
+    check_no_key(r.info);
+  }
+  SUBCASE("stream") {
+    o.max_retries = 0;
+    knobs::client client{o};
+    const outcome r = stream(client);
+    CHECK(r.thrown == "connection_error");
+    CHECK(r.says("refused"));
+    CHECK(r.info.retries == 0);
+    CHECK(r.took < 1s);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// reset before the status line
+
+TEST_CASE("reset before the status line: a connection_error after max_retries + 1 attempts") {
+  bool rst = false;
+  SUBCASE("with a TCP reset") { rst = true; }
+  SUBCASE("with an orderly close") { rst = false; }
+  knobs::local::server server([&](const received_request&) {
+    response_plan plan = ok();
+    plan.close_without_response = true;
+    plan.reset = rst; // a TCP reset, or else an orderly close
+    return plan;
+  });
+
+  // The reset proves the retries; the orderly close saves the backoff.
+  const int retries = rst ? 1 : 0;
+
+  SUBCASE("create") {
+    knobs::client client{options_for(server, retries)};
+    const outcome r = create(client);
+    CHECK(r.thrown == "connection_error");
+    CHECK(r.says(rst ? "reset by peer" : "end of stream"));
+    CHECK(r.info.retries == retries);
+    CHECK(server.requests().size() == static_cast<std::size_t>(retries) + 1);
+    CHECK(r.took < 2s);
+    CHECK(client.async().open_connections() == 0);
+  }
+  SUBCASE("stream") {
+    knobs::client client{options_for(server, 0)};
+    const outcome r = stream(client);
+    CHECK(r.thrown == "connection_error");
+    CHECK(r.says(rst ? "reset by peer" : "end of stream"));
+    CHECK(r.chunks == 0);
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took < 1s);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// reset mid-body
+
+TEST_CASE("reset mid-body: a connection_error after max_retries + 1 attempts") {
+  bool rst = false;
+  SUBCASE("with a TCP reset") { rst = true; }
+  SUBCASE("with an orderly close") { rst = false; }
+  knobs::local::server server([&](const received_request&) {
+    response_plan plan = ok(std::string(2000, 'x'));
+    plan.close_after_bytes = 1000; // past the head (~150 bytes), inside the body
+    plan.reset = rst;
+    return plan;
+  });
+  const int retries = rst ? 1 : 0; // the reset proves the retries
+  knobs::client client{options_for(server, retries)};
+  const outcome r = create(client);
+  CHECK(r.thrown == "connection_error");
+  CHECK(r.says(rst ? "reset by peer" : "partial message"));
+  CHECK(r.info.retries == retries);
+  CHECK(server.requests().size() == static_cast<std::size_t>(retries) + 1);
+  CHECK(r.took < 2s);
+  CHECK(client.async().open_connections() == 0);
+}
+
+// ---------------------------------------------------------------------------
+// reset mid-stream
+
+TEST_CASE("reset mid-stream: a connection_error after the chunks that were sent, never retried") {
+  bool rst = false;
+  SUBCASE("with a TCP reset") { rst = true; }
+  SUBCASE("with an orderly close") { rst = false; }
+  knobs::local::server server([&](const received_request&) {
+    response_plan plan = response_plan::event_stream(text_events(10));
+    plan.close_after_parts = 3;
+    plan.reset = rst;
+    return plan;
+  });
+  knobs::client client{options_for(server, 2)};
+  const outcome r = stream(client);
+  CHECK(r.thrown == "connection_error");
+  CHECK(r.says("mid-stream after 3 chunks"));
+  CHECK(r.says(rst ? "reset by peer" : "partial message"));
+  CHECK(r.chunks == 3);
+  CHECK(r.info.retries == 0);
+  CHECK(server.requests().size() == 1); // its chunks may have been shown: not retried
+  CHECK(r.took < 1s);
+  CHECK(client.async().open_connections() == 0);
+}
+
+// ---------------------------------------------------------------------------
+// truncated chunked encoding
+
+TEST_CASE("truncated chunked encoding: a JSON body whose chunks stop short is a connection_error") {
+  const std::string body = completion_body("chunked");
+  knobs::local::server server([&](const received_request& r) {
+    response_plan plan;
+    if (r.body.find("cut-chunk") != std::string::npos) {
+      // A chunk that announces 0x400 bytes and delivers 40.
+      plan.raw = head("200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked") +
+                 "400\r\n" + body.substr(0, 40);
+    } else if (r.body.find("bad-size") != std::string::npos) {
+      plan.raw = head("200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked") +
+                 "zz\r\n" + body + "\r\n0\r\n\r\n";
+    } else {
+      // Whole chunks, but no final zero-size chunk.
+      plan.parts = {body.substr(0, 50), body.substr(50, 50), body.substr(100)};
+      plan.close_after_parts = plan.parts.size();
+    }
+    return plan;
+  });
+
+  SUBCASE("every chunk, no last chunk") {
+    knobs::client client{options_for(server, 1)};
+    const outcome r = create(client);
+    CHECK(r.thrown == "connection_error");
+    CHECK(r.says("partial message"));
+    CHECK(r.info.retries == 1);
+    CHECK(server.requests().size() == 2);
+    CHECK(r.took < 2s);
+  }
+  SUBCASE("a chunk cut short") {
+    knobs::client client{options_for(server, 0)};
+    const outcome r = run([&] { client.create(knobs::chat_request{"m"}.user("cut-chunk")); });
+    CHECK(r.thrown == "connection_error");
+    CHECK(r.says("partial message"));
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took < 1s);
+  }
+  SUBCASE("a chunk size that is not hexadecimal is not HTTP, and not retried") {
+    knobs::client client{options_for(server, 2)};
+    const outcome r = run([&] { client.create(knobs::chat_request{"m"}.user("bad-size")); });
+    CHECK(r.thrown == "parse_error");
+    CHECK(r.says("not valid HTTP"));
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took < 1s);
+  }
+  SUBCASE("a stream whose chunk is cut short mid-event") {
+    server.set_handler([&](const received_request&) {
+      response_plan plan;
+      plan.raw = head("200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked") +
+                 "1000\r\n" + sse_event(text_chunk("whole")) + "data: {\"choi";
+      return plan;
+    });
+    knobs::client client{options_for(server, 2)};
+    const outcome r = stream(client);
+    CHECK(r.thrown == "connection_error");
+    CHECK(r.says("mid-stream after 1 chunks"));
+    CHECK(r.chunks == 1);
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took < 1s);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// a Content-Length longer than the body
+
+TEST_CASE("a Content-Length longer than the body: a connection_error, retried") {
+  knobs::local::server server([&](const received_request&) {
+    response_plan plan = ok();
+    plan.content_length = completion_body("hello").size() + 100;
+    return plan;
+  });
+
+  SUBCASE("create") {
+    knobs::client client{options_for(server, 1)};
+    const outcome r = create(client);
+    CHECK(r.thrown == "connection_error");
+    CHECK(r.says("partial message"));
+    CHECK(r.info.retries == 1);
+    CHECK(server.requests().size() == 2);
+    CHECK(r.took < 2s);
+    CHECK(client.async().open_connections() == 0);
+  }
+  SUBCASE("an event stream with a Content-Length that its body never reaches") {
+    server.set_handler([&](const received_request&) {
+      response_plan plan;
+      plan.raw = head("200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 5000");
+      plan.parts = {sse_event(text_chunk("a")), sse_event(text_chunk("b"))};
+      return plan;
+    });
+    knobs::client client{options_for(server, 2)};
+    const outcome r = stream(client);
+    CHECK(r.thrown == "connection_error");
+    CHECK(r.says("mid-stream after 2 chunks"));
+    CHECK(r.chunks == 2);
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took < 1s);
+  }
+  SUBCASE("a Content-Length shorter than the body cuts the JSON: a parse_error") {
+    server.set_handler([&](const received_request&) {
+      response_plan plan = ok();
+      plan.content_length = 40;
+      return plan;
+    });
+    knobs::client client{options_for(server, 2)};
+    const outcome r = create(client);
+    CHECK(r.thrown == "parse_error");
+    CHECK(r.says("not JSON"));
+    CHECK(server.requests().size() == 1);
+    CHECK(client.async().idle_connections() == 0); // the rest of the body is not a response
+  }
+}
+
+// ---------------------------------------------------------------------------
+// a 100 MiB body, refused at max_response_bytes (64 MiB by default)
+
+TEST_CASE("a 100 MiB body is refused at max_response_bytes, 64 MiB by default") {
+  CHECK(knobs::client_options{}.max_response_bytes == 64 * mib);
+  const std::string one_mib(mib, 'x');
+
+  SUBCASE("announced by Content-Length: refused before the body is read") {
+    knobs::local::server server([&](const received_request&) {
+      response_plan plan = response_plan::json(200, one_mib);
+      plan.repeat = 100;
+      return plan;
+    });
+    knobs::client client{options_for(server, 2)};
+    const outcome r = create(client);
+    CHECK(r.thrown == "parse_error");
+    CHECK(r.says("larger than max_response_bytes (67108864)"));
+    CHECK(r.info.retries == 0);
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took < 1s);
+    CHECK(client.async().open_connections() == 0);
+  }
+  SUBCASE("chunked: refused once 64 MiB have arrived") {
+    knobs::local::server server([&](const received_request&) {
+      response_plan plan;
+      plan.parts = {one_mib};
+      plan.repeat = 100;
+      return plan;
+    });
+    knobs::client client{options_for(server, 2)};
+    const outcome r = create(client);
+    CHECK(r.thrown == "parse_error");
+    CHECK(r.says("larger than max_response_bytes (67108864)"));
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took < 15s);
+    CHECK(client.async().open_connections() == 0);
+  }
+  SUBCASE("a smaller limit, configured: refused above it, accepted below it") {
+    knobs::local::server server([&](const received_request& r) {
+      return ok(std::string(r.body.find("big") != std::string::npos ? 2 * mib : 900 * 1024, 'y'));
+    });
+    auto o = options_for(server, 2);
+    o.max_response_bytes = mib;
+    knobs::client client{o};
+    const outcome r = run([&] { client.create(knobs::chat_request{"m"}.user("big")); });
+    CHECK(r.thrown == "parse_error");
+    CHECK(r.info.code == knobs::errc::invalid_response);
+    CHECK(r.says("larger than max_response_bytes (1048576)"));
+    CHECK(server.requests().size() == 1);
+    CHECK(client.create(knobs::chat_request{"m"}.user("small")).text().size() == 900 * 1024);
+  }
+  SUBCASE("an error answer of 100 MiB to a streamed request") {
+    knobs::local::server server([&](const received_request&) {
+      response_plan plan = response_plan::json(500, one_mib);
+      plan.repeat = 100;
+      return plan;
+    });
+    knobs::client client{options_for(server, 2)};
+    const outcome r = stream(client);
+    CHECK(r.thrown == "parse_error");
+    CHECK(r.says("larger than max_response_bytes (67108864)"));
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took < 1s);
+  }
+  SUBCASE("a stream with a 100 MiB event: refused at max_event_bytes") {
+    knobs::local::server server([&](const received_request&) {
+      // A body that runs to the end of the connection: one event, then one
+      // line of 100 MiB.
+      response_plan plan;
+      plan.raw = head("200 OK\r\nContent-Type: text/event-stream\r\nConnection: close") +
+                 sse_event(text_chunk("first")) + "data: ";
+      plan.parts = {one_mib};
+      plan.repeat = 100;
+      return plan;
+    });
+    knobs::client client{options_for(server, 2)};
+    const outcome r = stream(client);
+    CHECK(r.thrown == "parse_error");
+    CHECK(r.says("larger than max_event_bytes (16777216)"));
+    CHECK(r.chunks == 1);
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took < 10s);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// a server that sends one byte a second
+
+TEST_CASE("a server that sends one byte a second: a timeout_error when the timeout runs out") {
+  knobs::local::server server([&](const received_request& r) {
+    response_plan plan = r.body.find("\"stream\":true") != std::string::npos
+                             ? response_plan::event_stream(text_events(2))
+                             : ok();
+    plan.byte_interval = 1s;
+    return plan;
+  });
+  auto o = options_for(server, 0);
+  o.timeout = 1000ms;
+  knobs::client client{o};
+
+  SUBCASE("create") {
+    const outcome r = create(client);
+    CHECK(r.thrown == "timeout_error");
+    CHECK(r.info.code == knobs::errc::timeout);
+    CHECK(r.says("within the timeout (1000 ms per attempt"));
+    CHECK(r.took >= 1000ms);
+    CHECK(r.took < 2000ms);
+    CHECK(server.requests().size() == 1);
+  }
+  SUBCASE("stream: the head comes no faster") {
+    const outcome r = stream(client);
+    CHECK(r.thrown == "timeout_error");
+    CHECK(r.says("within the timeout (1000 ms per attempt"));
+    CHECK(r.chunks == 0);
+    CHECK(r.took >= 1000ms);
+    CHECK(r.took < 2000ms);
+    CHECK(server.requests().size() == 1);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// headers without end
+
+TEST_CASE("headers without end: a head that goes silent times out, after the retries") {
+  knobs::local::server server([&](const received_request&) {
+    response_plan plan;
+    plan.raw = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Half: ";
+    plan.stall_after_parts = 0; // and then nothing, the connection held open
+    return plan;
+  });
+  auto o = options_for(server, 1);
+  o.timeout = 200ms;
+
+  SUBCASE("create, retried once") {
+    knobs::client client{o};
+    const outcome r = create(client);
+    CHECK(r.thrown == "timeout_error");
+    CHECK(r.says("within the timeout (200 ms per attempt"));
+    CHECK(r.info.retries == 1);
+    CHECK(server.requests().size() == 2);
+    CHECK(r.took >= 400ms + 375ms); // two attempts and a backoff
+    CHECK(r.took < 2s);
+    CHECK(client.async().open_connections() == 0);
+  }
+  SUBCASE("stream") {
+    o.max_retries = 0;
+    knobs::client client{o};
+    const outcome r = stream(client);
+    CHECK(r.thrown == "timeout_error");
+    CHECK(r.says("within the timeout (200 ms per attempt"));
+    CHECK(r.info.retries == 0);
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took >= 200ms);
+    CHECK(r.took < 1s);
+  }
+}
+
+TEST_CASE("headers without end: header lines sent forever are refused at the header limit") {
+  knobs::local::server server([&](const received_request&) {
+    response_plan plan;
+    plan.raw = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
+    plan.parts = {"X-Fill: " + std::string(100, 'f') + "\r\n"};
+    plan.repeat = std::numeric_limits<std::size_t>::max(); // until the client hangs up
+    return plan;
+  });
+  knobs::client client{options_for(server, 2)};
+
+  SUBCASE("create") {
+    const outcome r = create(client);
+    CHECK(r.thrown == "parse_error");
+    CHECK(r.says("not valid HTTP: header limit exceeded"));
+    CHECK(r.info.retries == 0);
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took < 1s);
+    CHECK(client.async().open_connections() == 0);
+  }
+  SUBCASE("stream") {
+    const outcome r = stream(client);
+    CHECK(r.thrown == "parse_error");
+    CHECK(r.says("header limit exceeded"));
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took < 1s);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// TLS: an untrusted or expired certificate, a wrong host name
+
+namespace {
+
+struct tls_fixture {
+  std::string dir;
+  std::string ca_path;
+  explicit tls_fixture(const knobs::local::test_certificates& certs) {
+    char tmpl[] = "/tmp/knobs-tls-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    ca_path = dir + "/ca.pem";
+    std::ofstream(ca_path) << certs.ca_cert_pem;
+  }
+  ~tls_fixture() {
+    std::remove(ca_path.c_str());
+    std::remove(dir.c_str());
+  }
+};
+
+knobs::local::server_options serving(const knobs::local::test_certificates& certs) {
+  knobs::local::server_options so;
+  so.tls = knobs::local::tls_credentials{certs.cert_pem, certs.key_pem};
+  return so;
+}
+
+// One attempt, no retries, from a client that trusts `ca_file` besides the
+// system's CAs ("" for the system's alone).
+outcome one_attempt(const knobs::local::server& s, const std::string& ca_file) {
+  auto o = options_for(s, 0);
+  o.ca_file = ca_file;
+  knobs::client client{o};
+  return create(client);
+}
+
+} // namespace
+
+TEST_CASE("TLS with an untrusted certificate fails verification, unless verification is off") {
+  auto certs = knobs::local::make_test_certificates();
+  knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));
+  const outcome r = one_attempt(server, "");
+  CHECK(r.thrown == "connection_error");
+  CHECK(r.info.code == knobs::errc::connection_error);
+  CHECK(r.says("certificate verify failed"));
+  CHECK(r.took < 1s);
+  CHECK(server.requests().empty());
+
+  auto o = options_for(server);
+  o.insecure_skip_tls_verify = true;
+  knobs::client insecure{o};
+  CHECK(insecure.create(lesson_request()).text() == "hello");
+}
+
+TEST_CASE("TLS with a certificate for another host name fails verification") {
+  knobs::local::certificate_options co;
+  co.dns_names = {"other.example"};
+  co.ip_addresses = {"10.0.0.1"};
+  auto certs = knobs::local::make_test_certificates(co);
+  tls_fixture files(certs);
+  knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));
+  const outcome r = one_attempt(server, files.ca_path); // the CA is trusted: only the name is wrong
+  CHECK(r.thrown == "connection_error");
+  CHECK(r.says("certificate verify failed"));
+  CHECK(r.took < 1s);
+  CHECK(server.requests().empty());
+}
+
+TEST_CASE("TLS with an expired certificate fails verification") {
+  knobs::local::certificate_options co;
+  co.not_before = std::chrono::system_clock::now() - 48h;
+  co.not_after = std::chrono::system_clock::now() - 24h;
+  auto certs = knobs::local::make_test_certificates(co);
+  tls_fixture files(certs);
+  knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));
+  const outcome r = one_attempt(server, files.ca_path);
+  CHECK(r.thrown == "connection_error");
+  CHECK(r.says("certificate"));
+  CHECK(r.took < 1s);
+  CHECK(server.requests().empty());
+}
+
+// ---------------------------------------------------------------------------
+// 429 storms
+
+TEST_CASE("429 storm: a rate_limit_error after max_retries + 1 attempts") {
+  std::atomic<int> calls{0};
+  knobs::local::server server;
+  // The handler is set in each case: set_handler() hands it to the server's
+  // thread safely.
+  auto storm = [&](std::string retry_after_name, std::string retry_after_value) {
+    server.set_handler([&calls, retry_after_name, retry_after_value](const received_request&) {
+      ++calls;
+      response_plan plan = response_plan::api_error(429, "slow down", "rate_limit_error",
+                                                    std::nullopt, "rate_limit_exceeded");
+      if (!retry_after_name.empty())
+        plan.with_header(retry_after_name, retry_after_value);
+      return plan;
+    });
+  };
+  auto check_storm = [&](const outcome& r, int retries) {
+    CHECK(r.thrown == "rate_limit_error");
+    CHECK(r.info.api->status == 429);
+    CHECK(r.info.api->code == "rate_limit_exceeded");
+    CHECK(r.says("429"));
+    CHECK(r.says("slow down"));
+    CHECK(r.info.retries == retries);
+    CHECK(calls == retries + 1);
+  };
+
+  SUBCASE("without Retry-After: exponential backoff") {
+    storm("", "");
+    knobs::client client{options_for(server, 1)};
+    const outcome r = create(client);
+    check_storm(r, 1);
+    CHECK(r.took >= 375ms);
+    CHECK(r.took < 1500ms);
+  }
+  SUBCASE("with retry-after-ms: that wait, each time") {
+    storm("retry-after-ms", "50");
+    knobs::client client{options_for(server, 3)};
+    const outcome r = create(client);
+    check_storm(r, 3);
+    CHECK(r.took >= 150ms);
+    CHECK(r.took < 1500ms);
+  }
+  SUBCASE("a Retry-After of an hour is not honoured: backoff instead") {
+    storm("Retry-After", "3600");
+    knobs::client client{options_for(server, 1)}; // max_retry_after: 60 s, the default
+    const outcome r = create(client);
+    check_storm(r, 1);
+    CHECK(r.took < 1500ms);
+  }
+  SUBCASE("a Retry-After above max_retry_after is not honoured: backoff instead") {
+    storm("Retry-After", "2");
+    auto o = options_for(server, 1);
+    o.max_retry_after = 100ms;
+    knobs::client client{o};
+    const outcome r = create(client);
+    check_storm(r, 1);
+    CHECK(r.took >= 375ms);
+    CHECK(r.took < 1500ms);
+  }
+  SUBCASE("stream: retried before the stream opens, then the same error") {
+    storm("retry-after-ms", "20");
+    knobs::client client{options_for(server, 2)};
+    const outcome r = stream(client);
+    check_storm(r, 2);
+    CHECK(r.chunks == 0);
+    CHECK(r.took < 1500ms);
+  }
+}
+
+TEST_CASE("429 storm: 32 concurrent async requests all complete with a rate_limit_error") {
+  knobs::local::server server([&](const received_request&) {
+    return response_plan::api_error(429, "slow down", "rate_limit_error")
+        .with_header("retry-after-ms", "10");
+  });
+  const auto outcomes = concurrent_creates(options_for(server, 2), 32);
+  for (const outcome& r : outcomes) {
+    CHECK(r.thrown == "rate_limit_error");
+    CHECK(r.info.retries == 2);
+    CHECK(r.took < 3s);
+  }
+  CHECK(server.requests().size() == 32 * 3);
+}
+
+// ---------------------------------------------------------------------------
+// 5xx storms
+
+namespace {
+
+// 500, 502 (as a proxy sends it: HTML), 503, 504, 500, ...
+response_plan five_hundreds(int call) {
+  static const int statuses[] = {500, 502, 503, 504};
+  const int status = statuses[call % 4];
+  if (status == 502) {
+    response_plan plan = response_plan::json(502, "<html><body>Bad Gateway</body></html>");
+    plan.content_type = "text/html";
+    return plan;
+  }
+  return response_plan::api_error(status, "upstream trouble " + std::to_string(status),
+                                  "server_error");
+}
+
+} // namespace
+
+TEST_CASE("5xx storm: an internal_server_error after max_retries + 1 attempts") {
+  std::atomic<int> calls{0};
+  knobs::local::server server([&](const received_request&) { return five_hundreds(calls++); });
+  auto with_retry_after = [&] {
+    server.set_handler([&](const received_request&) {
+      return five_hundreds(calls++).with_header("retry-after-ms", "20");
+    });
+  };
+
+  SUBCASE("without Retry-After: exponential backoff") {
+    knobs::client client{options_for(server, 1)};
+    const outcome r = create(client);
+    CHECK(r.thrown == "internal_server_error");
+    CHECK(r.info.api->status == 502); // the last answer
+    CHECK(r.says("Bad Gateway"));     // a body that is not an API error is quoted
+    CHECK(r.info.retries == 1);
+    CHECK(calls == 2);
+    CHECK(r.took >= 375ms);
+    CHECK(r.took < 1500ms);
+  }
+  SUBCASE("with retry-after-ms: every status of the mix, retried") {
+    with_retry_after();
+    knobs::client client{options_for(server, 3)};
+    const outcome r = create(client);
+    CHECK(r.thrown == "internal_server_error");
+    CHECK(r.info.api->status == 504);
+    CHECK(r.says("504"));
+    CHECK(r.says("upstream trouble 504"));
+    CHECK(r.info.retries == 3);
+    CHECK(calls == 4);
+    CHECK(r.took < 1500ms);
+  }
+  SUBCASE("stream: retried before the stream opens, then the same error") {
+    with_retry_after();
+    knobs::client client{options_for(server, 2)};
+    const outcome r = stream(client);
+    CHECK(r.thrown == "internal_server_error");
+    CHECK(r.info.api->status == 503);
+    CHECK(r.info.retries == 2);
+    CHECK(calls == 3);
+    CHECK(r.took < 1500ms);
+  }
+}
+
+TEST_CASE("5xx storm: 32 concurrent async requests all complete with an internal_server_error") {
+  std::atomic<int> calls{0};
+  knobs::local::server server([&](const received_request&) {
+    return five_hundreds(calls++).with_header("retry-after-ms", "10");
+  });
+  const auto outcomes = concurrent_creates(options_for(server, 2), 32);
+  std::set<int> statuses;
+  for (const outcome& r : outcomes) {
+    CHECK(r.thrown == "internal_server_error");
+    CHECK(r.info.retries == 2);
+    CHECK(r.took < 3s);
+    if (r.info.api)
+      statuses.insert(r.info.api->status);
+  }
+  CHECK(statuses == std::set<int>{500, 502, 503, 504});
+  CHECK(server.requests().size() == 32 * 3);
+}
+
+// ---------------------------------------------------------------------------
+// malformed JSON
+
+TEST_CASE("malformed JSON in a 200 is a parse_error that quotes it, not retried") {
+  struct sample {
+    const char* body;
+    const char* says;
+  };
+  for (const sample& s : {sample{R"({"choices": [ oops)", "oops"}, sample{"", "body is empty"},
+                          sample{"<html>hello</html>", "body is not JSON"},
+                          sample{"[1,2,3]", "expected a JSON object, got array"}}) {
+    CAPTURE(s.body);
+    knobs::local::server server(
+        [&](const received_request&) { return response_plan::json(200, s.body); });
+    knobs::client client{options_for(server, 2)};
+    const outcome r = create(client);
+    CHECK(r.thrown == "parse_error");
+    CHECK(r.info.code == knobs::errc::invalid_response);
+    CHECK(r.says(s.says));
+    CHECK(r.info.retries == 0);
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took < 1s);
+  }
+}
+
+TEST_CASE("malformed JSON in a stream's event is a parse_error after the chunks before it") {
+  knobs::local::server server([&](const received_request&) {
+    return response_plan::event_stream(
+        {sse_event(text_chunk("fine")), sse_event(R"({"choices": [ oops)"), sse_event("[DONE]")});
+  });
+  knobs::client client{options_for(server, 2)};
+  const outcome r = stream(client);
+  CHECK(r.thrown == "parse_error");
+  CHECK(r.says("stream event 2"));
+  CHECK(r.says("oops"));
+  CHECK(r.chunks == 1);
+  CHECK(server.requests().size() == 1);
+  CHECK(client.async().open_connections() == 0);
+}
+
+// ---------------------------------------------------------------------------
+// valid JSON of the wrong shape
+
+TEST_CASE("valid JSON of the wrong shape is a parse_error that names the JSON path") {
+  struct sample {
+    const char* body;
+    const char* where;
+  };
+  for (const sample& s :
+       {sample{R"({"object":"chat.completion","choices":[{"index":0,"message":{"content":5}}]})",
+               "choices[0].message.content"},
+        sample{R"({"object":"chat.completion","choices":{"index":0}})", "choices"}}) {
+    CAPTURE(s.body);
+    knobs::local::server server(
+        [&](const received_request&) { return response_plan::json(200, s.body); });
+    knobs::client client{options_for(server, 2)};
+    const outcome r = create(client);
+    CHECK(r.thrown == "parse_error");
+    CHECK(r.info.where == s.where);
+    CHECK(r.says(s.where));
+    CHECK(server.requests().size() == 1);
+  }
+}
+
+TEST_CASE("a stream chunk of the wrong shape is a parse_error that names the JSON path") {
+  knobs::local::server server([&](const received_request&) {
+    return response_plan::event_stream(
+        {sse_event(text_chunk("fine")),
+         sse_event(
+             R"({"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":5}}]})"),
+         sse_event("[DONE]")});
+  });
+  knobs::client client{options_for(server, 2)};
+  const outcome r = stream(client);
+  CHECK(r.thrown == "parse_error");
+  CHECK(r.info.where == "choices[0].delta.content");
+  CHECK(r.says("choices[0].delta.content"));
+  CHECK(r.chunks == 1);
+  CHECK(server.requests().size() == 1);
+}
