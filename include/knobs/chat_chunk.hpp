@@ -29,6 +29,7 @@
 #include <boost/json/object.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -131,12 +132,22 @@ inline void read_members(json_reader& r, const boost::json::object& o, tool_call
   });
 }
 
+// A stream brings hundreds of chunks per answer, so their objects are read in
+// one pass each (json_reader::members) rather than one search per member.
 inline void read_members(json_reader& r, const boost::json::object& o, chunk_delta& out) {
-  r.read(o, "role", out.role);
-  r.read(o, "content", out.content);
-  read_reasoning(r, o, out.reasoning);
-  r.read(o, "refusal", out.refusal);
-  r.each_object(o, "tool_calls", [&](const boost::json::object& t, std::size_t position) {
+  static constexpr std::array<std::string_view, 6> keys{
+      "role", "content", "reasoning_content", "reasoning", "refusal", "tool_calls"};
+  const auto m = json_reader::members(o, keys);
+  r.read(m[0], keys[0], out.role);
+  r.read(m[1], keys[1], out.content);
+  // As read_reasoning: `reasoning` wins when both are strings.
+  r.read(m[2], keys[2], out.reasoning);
+  std::optional<std::string> reasoning;
+  r.read(m[3], keys[3], reasoning);
+  if (reasoning)
+    out.reasoning = std::move(reasoning);
+  r.read(m[4], keys[4], out.refusal);
+  r.each_object(m[5], keys[5], [&](const boost::json::object& t, std::size_t position) {
     tool_call_delta& d = out.tool_calls.emplace_back();
     d.index = static_cast<std::int64_t>(position);
     read_members(r, t, d);
@@ -144,10 +155,13 @@ inline void read_members(json_reader& r, const boost::json::object& o, chunk_del
 }
 
 inline void read_members(json_reader& r, const boost::json::object& o, chunk_choice& out) {
-  r.read(o, "index", out.index);
-  r.in_object(o, "delta", [&](const boost::json::object& d) { read_members(r, d, out.delta); });
-  r.read(o, "finish_reason", out.finish_reason);
-  r.read(o, "logprobs", out.logprobs);
+  static constexpr std::array<std::string_view, 4> keys{"index", "delta", "finish_reason",
+                                                        "logprobs"};
+  const auto m = json_reader::members(o, keys);
+  r.read(m[0], keys[0], out.index);
+  r.in_object(m[1], keys[1], [&](const boost::json::object& d) { read_members(r, d, out.delta); });
+  r.read(m[2], keys[2], out.finish_reason);
+  r.read(m[3], keys[3], out.logprobs);
 }
 
 } // namespace detail
@@ -168,19 +182,22 @@ inline result<chat_chunk> try_parse_chat_chunk(std::string_view body) {
   detail::adopt(out.raw, std::move(*parsed));
   const boost::json::object& o = out.raw;
   detail::json_reader r;
-  detail::check_body_kind(r, o, "chat.completion.chunk", body);
-  r.read(o, "id", out.id);
-  r.read(o, "created", out.created);
-  r.read(o, "model", out.model);
-  r.read(o, "system_fingerprint", out.system_fingerprint);
-  r.read(o, "service_tier", out.service_tier);
-  r.require(o, "choices", boost::json::kind::array);
-  r.each_object(o, "choices", [&](const boost::json::object& c, std::size_t position) {
+  static constexpr std::array<std::string_view, 8> keys{
+      "object", "id", "created", "model", "system_fingerprint", "service_tier", "choices", "usage"};
+  const auto m = detail::json_reader::members(o, keys);
+  detail::check_body_kind(r, o, "chat.completion.chunk", body, m[0].value, m[6].value != nullptr);
+  r.read(m[1], keys[1], out.id);
+  r.read(m[2], keys[2], out.created);
+  r.read(m[3], keys[3], out.model);
+  r.read(m[4], keys[4], out.system_fingerprint);
+  r.read(m[5], keys[5], out.service_tier);
+  r.require(m[6], keys[6], boost::json::kind::array);
+  r.each_object(m[6], keys[6], [&](const boost::json::object& c, std::size_t position) {
     chunk_choice& ch = out.choices.emplace_back();
     ch.index = static_cast<std::int64_t>(position);
     detail::read_members(r, c, ch);
   });
-  r.read(o, "usage", out.usage);
+  r.read(m[7], keys[7], out.usage);
   if (r.failed())
     return r.take_error();
   return out;
