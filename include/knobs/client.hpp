@@ -131,8 +131,10 @@ private:
 /// throws it and `as_tuple(use_awaitable)` hands it over without throwing.
 ///
 /// Thread safety: an async_client and its operations belong to one thread at a
-/// time — run its executor on one thread, or make it a strand. Different
-/// clients are independent.
+/// time — run its executor on one thread, or make it a strand, and make the
+/// `async_*` calls on that thread or strand too (a call starts its work at
+/// once, on the calling thread). Different clients are independent.
+/// tests/integration/threads.cpp checks this under ThreadSanitizer.
 class async_client {
 public:
   /// A client for `options.base_url` whose operations run on `ex`.
