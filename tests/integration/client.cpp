@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../tls_fixture.hpp"
+
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/deferred.hpp>
@@ -618,27 +620,6 @@ TEST_CASE("from_env reads the OpenAI variables") {
 }
 
 namespace {
-
-struct tls_fixture {
-  std::string dir;
-  std::string ca_path;
-  tls_fixture(const knobs::local::test_certificates& certs) {
-    char tmpl[] = "/tmp/knobs-tls-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    ca_path = dir + "/ca.pem";
-    std::ofstream(ca_path) << certs.ca_cert_pem;
-  }
-  ~tls_fixture() {
-    std::remove(ca_path.c_str());
-    std::remove(dir.c_str());
-  }
-};
-
-knobs::local::server_options serving(const knobs::local::test_certificates& certs) {
-  knobs::local::server_options so;
-  so.tls = knobs::local::tls_credentials{certs.cert_pem, certs.key_pem};
-  return so;
-}
 
 } // namespace
 

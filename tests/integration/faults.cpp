@@ -11,6 +11,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../tls_fixture.hpp"
+
 #include <boost/asio/io_context.hpp>
 
 #include <atomic>
@@ -619,27 +621,6 @@ TEST_CASE("headers without end: header lines sent forever are refused at the hea
 // TLS: an untrusted or expired certificate, a wrong host name
 
 namespace {
-
-struct tls_fixture {
-  std::string dir;
-  std::string ca_path;
-  explicit tls_fixture(const knobs::local::test_certificates& certs) {
-    char tmpl[] = "/tmp/knobs-tls-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-    ca_path = dir + "/ca.pem";
-    std::ofstream(ca_path) << certs.ca_cert_pem;
-  }
-  ~tls_fixture() {
-    std::remove(ca_path.c_str());
-    std::remove(dir.c_str());
-  }
-};
-
-knobs::local::server_options serving(const knobs::local::test_certificates& certs) {
-  knobs::local::server_options so;
-  so.tls = knobs::local::tls_credentials{certs.cert_pem, certs.key_pem};
-  return so;
-}
 
 // One attempt, no retries, from a client that trusts `ca_file` besides the
 // system's CAs ("" for the system's alone).
