@@ -619,9 +619,6 @@ TEST_CASE("from_env reads the OpenAI variables") {
   ::unsetenv("OPENAI_PROJECT_ID");
 }
 
-namespace {
-
-} // namespace
 
 TEST_CASE("HTTPS to a server whose CA is trusted succeeds, with host-name verification") {
   auto certs = knobs::local::make_test_certificates();
