@@ -89,12 +89,16 @@ struct chunk_choice {
 };
 
 /// One event of a streamed answer (`"object": "chat.completion.chunk"`).
+///
+/// A stream brings hundreds of chunks per answer, so a chunk keeps its JSON as
+/// text (`json`) and the members knobs does not model (`extensions`), not a
+/// parsed tree: `raw()` parses the text when a caller wants the whole tree.
 struct chat_chunk {
+  /// Always "chat.completion.chunk": the parser rejects any other value.
+  static constexpr std::string_view object = "chat.completion.chunk";
+
   /// The stream's id, the same in every chunk; "" when absent.
   std::string id;
-  /// Always "chat.completion.chunk": the parser rejects any other value and
-  /// fills this in when the server left it out.
-  std::string object = "chat.completion.chunk";
   /// When the stream started, in Unix seconds; 0 when absent.
   std::int64_t created = 0;
   /// The model that answers; "" when absent.
@@ -109,14 +113,29 @@ struct chat_chunk {
   /// Token counts: in a final chunk of their own (OpenAI, vLLM, Ollama) or on
   /// the last content chunk (llama.cpp); absent otherwise.
   std::optional<knobs::usage> usage;
-  /// The whole parsed chunk, for members knobs does not model.
-  boost::json::object raw;
+  /// The chunk's top-level members that knobs does not model (llama.cpp's
+  /// `timings`, OpenAI's `obfuscation` padding, ...), as sent. Usually empty.
+  boost::json::object extensions;
+  /// The chunk's JSON text, as the server sent it (the event's data).
+  std::string json;
 
   /// The first choice's new text, or "" when the chunk has none.
   std::string text() const {
     if (choices.empty() || !choices.front().delta.content)
       return {};
     return *choices.front().delta.content;
+  }
+
+  /// The whole chunk as a JSON tree, parsed from `json` at each call, for
+  /// members knobs does not model below the top level (vLLM's
+  /// `choices[i].stop_reason`, ...).
+  /// \throws parse_error when `json` is not a JSON object (it always is in a
+  /// chunk the parser made, unless `json` was changed since).
+  boost::json::object raw() const {
+    result<boost::json::object> parsed = detail::parse_json_object(json);
+    if (!parsed)
+      throw parse_error(parsed.error());
+    return std::move(*parsed);
   }
 };
 
@@ -164,6 +183,55 @@ inline void read_members(json_reader& r, const boost::json::object& o, chunk_cho
   r.read(m[3], keys[3], out.logprobs);
 }
 
+// Whether a chunk's top-level member is one knobs models. Called for each
+// member of each chunk, so it looks at the length first.
+inline bool is_chunk_member(std::string_view key) noexcept {
+  switch (key.size()) {
+  case 2:
+    return key == "id";
+  case 5:
+    return key == "model" || key == "usage";
+  case 6:
+    return key == "object";
+  case 7:
+    return key == "created" || key == "choices";
+  case 12:
+    return key == "service_tier";
+  case 18:
+    return key == "system_fingerprint";
+  default:
+    return false;
+  }
+}
+
+inline result<chat_chunk> read_chat_chunk(const boost::json::object& o, std::string_view body) {
+  chat_chunk out;
+  json_reader r;
+  static constexpr std::array<std::string_view, 8> keys{
+      "object", "id", "created", "model", "system_fingerprint", "service_tier", "choices", "usage"};
+  const auto m = json_reader::members(o, keys);
+  check_body_kind(r, o, chat_chunk::object, body, m[0].value, m[6].value != nullptr);
+  r.read(m[1], keys[1], out.id);
+  r.read(m[2], keys[2], out.created);
+  r.read(m[3], keys[3], out.model);
+  r.read(m[4], keys[4], out.system_fingerprint);
+  r.read(m[5], keys[5], out.service_tier);
+  r.require(m[6], keys[6], boost::json::kind::array);
+  r.each_object(m[6], keys[6], [&](const boost::json::object& c, std::size_t position) {
+    chunk_choice& ch = out.choices.emplace_back();
+    ch.index = static_cast<std::int64_t>(position);
+    read_members(r, c, ch);
+  });
+  r.read(m[7], keys[7], out.usage);
+  if (r.failed())
+    return r.take_error();
+  for (const auto& member : o)
+    if (!is_chunk_member(std::string_view(member.key().data(), member.key().size())))
+      out.extensions.emplace(member.key(), member.value()); // copied out of the parse arena
+  out.json.assign(body.data(), body.size());
+  return out;
+}
+
 } // namespace detail
 
 /// Parses the data of one streaming event. Never throws for bad input.
@@ -174,33 +242,8 @@ inline void read_members(json_reader& r, const boost::json::object& o, chunk_cho
 /// of the wrong type (`where` is its JSON path, e.g.
 /// "choices[0].delta.tool_calls[1].function.arguments").
 inline result<chat_chunk> try_parse_chat_chunk(std::string_view body) {
-  result<boost::json::object> parsed = detail::parse_json_object(body);
-  if (!parsed)
-    return parsed.error();
-
-  chat_chunk out;
-  detail::adopt(out.raw, std::move(*parsed));
-  const boost::json::object& o = out.raw;
-  detail::json_reader r;
-  static constexpr std::array<std::string_view, 8> keys{
-      "object", "id", "created", "model", "system_fingerprint", "service_tier", "choices", "usage"};
-  const auto m = detail::json_reader::members(o, keys);
-  detail::check_body_kind(r, o, "chat.completion.chunk", body, m[0].value, m[6].value != nullptr);
-  r.read(m[1], keys[1], out.id);
-  r.read(m[2], keys[2], out.created);
-  r.read(m[3], keys[3], out.model);
-  r.read(m[4], keys[4], out.system_fingerprint);
-  r.read(m[5], keys[5], out.service_tier);
-  r.require(m[6], keys[6], boost::json::kind::array);
-  r.each_object(m[6], keys[6], [&](const boost::json::object& c, std::size_t position) {
-    chunk_choice& ch = out.choices.emplace_back();
-    ch.index = static_cast<std::int64_t>(position);
-    detail::read_members(r, c, ch);
-  });
-  r.read(m[7], keys[7], out.usage);
-  if (r.failed())
-    return r.take_error();
-  return out;
+  return detail::read_scratch_object(
+      body, [body](const boost::json::object& o) { return detail::read_chat_chunk(o, body); });
 }
 
 /// Parses the data of one streaming event.
@@ -255,7 +298,7 @@ public:
       c.usage = chunk.usage;
     for (const chunk_choice& piece : chunk.choices)
       add_choice(piece);
-    keep_extensions(chunk.raw);
+    keep_extensions(chunk.extensions);
   }
 
   /// The completion so far.
@@ -336,34 +379,10 @@ private:
       to = piece;
   }
 
-  void keep_extensions(const boost::json::object& raw) {
-    for (const auto& member : raw) {
-      if (!is_chunk_member(member.key()))
+  void keep_extensions(const boost::json::object& extensions) {
+    for (const auto& member : extensions)
+      if (member.key() != "obfuscation")
         completion_.raw[member.key()] = member.value();
-    }
-  }
-
-  // The members every chunk has, which the completion carries typed. Called
-  // for each member of each chunk, so it looks at the length first.
-  static bool is_chunk_member(boost::json::string_view key) noexcept {
-    switch (key.size()) {
-    case 2:
-      return key == "id";
-    case 5:
-      return key == "model" || key == "usage";
-    case 6:
-      return key == "object";
-    case 7:
-      return key == "created" || key == "choices";
-    case 11:
-      return key == "obfuscation";
-    case 12:
-      return key == "service_tier";
-    case 18:
-      return key == "system_fingerprint";
-    default:
-      return false;
-    }
   }
 
   chat_completion completion_;

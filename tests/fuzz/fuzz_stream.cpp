@@ -98,7 +98,7 @@ public:
     if (!chunk)
       knobs_fuzz::check_response_error(chunk.error());
     if (chunk && e.error.empty()) {
-      check_chunk(*chunk);
+      check_chunk(*chunk, payload);
       fold(*chunk);
       return;
     }
@@ -122,8 +122,18 @@ public:
   }
 
 private:
-  static void check_chunk(const knobs::chat_chunk& c) {
+  static void check_chunk(const knobs::chat_chunk& c, std::string_view payload) {
     KNOBS_FUZZ_CHECK(c.object == "chat.completion.chunk");
+    KNOBS_FUZZ_CHECK(c.json == payload);
+    // The extensions are exactly the top-level members knobs does not model.
+    const boost::json::object whole = c.raw();
+    std::size_t unmodelled = 0;
+    for (const auto& member : whole)
+      if (!knobs::detail::is_chunk_member(member.key())) {
+        KNOBS_FUZZ_CHECK(c.extensions.contains(member.key()));
+        ++unmodelled;
+      }
+    KNOBS_FUZZ_CHECK(c.extensions.size() == unmodelled);
     KNOBS_FUZZ_CHECK(c.text() == (c.choices.empty() || !c.choices[0].delta.content
                                       ? std::string()
                                       : *c.choices[0].delta.content));

@@ -67,7 +67,11 @@ TEST_CASE("OpenAI's first chunk carries the role and an empty content") {
   CHECK_FALSE(first.choices[0].delta.refusal.has_value());
   CHECK_FALSE(first.choices[0].finish_reason.has_value());
   CHECK(first.text().empty());
-  CHECK(first.raw.at("obfuscation").as_string() == "qZ3x");
+  // What knobs does not model stays at hand: the padding, and the whole text.
+  CHECK(first.extensions.size() == 1);
+  CHECK(first.extensions.at("obfuscation").as_string() == "qZ3x");
+  CHECK(first.json == fixture("openai/stream.jsonl").substr(0, first.json.size()));
+  CHECK(first.raw().at("choices").at(0).at("delta").at("refusal").is_null());
 }
 
 TEST_CASE("OpenAI's last chunk has no choices and carries the usage") {
@@ -108,13 +112,15 @@ TEST_CASE("vLLM's reasoning_content delta is the delta's reasoning") {
   CHECK(chunks.at(1).text().empty());
 }
 
-TEST_CASE("llama.cpp's finishing chunk carries the usage and keeps timings in raw") {
+TEST_CASE("llama.cpp's finishing chunk carries the usage and keeps timings in extensions") {
   const knobs::chat_chunk last = stream("llamacpp/stream.jsonl").back();
   CHECK(last.choices.at(0).finish_reason == "stop");
   CHECK_FALSE(last.choices[0].delta.content.has_value());
   REQUIRE(last.usage.has_value());
   CHECK(last.usage->total_tokens == 24);
-  CHECK(last.raw.at("timings").at("predicted_n").as_int64() == 5);
+  CHECK(last.extensions.size() == 1);
+  CHECK(last.extensions.at("timings").at("predicted_n").as_int64() == 5);
+  CHECK(last.raw().at("timings") == last.extensions.at("timings"));
 }
 
 TEST_CASE("the throwing and non-throwing parsers agree on every chunk of every stream") {
@@ -127,7 +133,9 @@ TEST_CASE("the throwing and non-throwing parsers agree on every chunk of every s
       REQUIRE(r.has_value());
       const knobs::chat_chunk thrown = knobs::parse_chat_chunk(line);
       CHECK(thrown.text() == r->text());
-      CHECK(thrown.raw == r->raw);
+      CHECK(thrown.json == line);
+      CHECK(r->json == line);
+      CHECK(thrown.extensions == r->extensions);
     }
   }
 }
@@ -395,7 +403,7 @@ TEST_CASE("a chunk that is not JSON is an error quoting its start") {
   CHECK(info.message.find("): [DONE]") != std::string::npos);
 }
 
-TEST_CASE("a chunk's raw JSON stays valid when copied, moved or kept past the chunk") {
+TEST_CASE("a chunk's extensions stay valid when copied, moved or kept past the chunk") {
   boost::json::object kept;
   boost::json::value field;
   std::vector<knobs::chat_chunk> copies;
@@ -403,15 +411,64 @@ TEST_CASE("a chunk's raw JSON stays valid when copied, moved or kept past the ch
     knobs::chat_chunk chunk = knobs::parse_chat_chunk(
         R"({"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",)"
         R"("choices":[{"index":0,"delta":{"content":"hi"}}],"x_extension":{"deep":[1,"two"]}})");
-    kept = chunk.raw;                    // a copy in kept's own storage
-    field = chunk.raw.at("x_extension"); // likewise
-    copies.push_back(chunk);             // shares the parse arena
+    kept = chunk.raw();
+    field = chunk.extensions.at("x_extension");
+    copies.push_back(chunk);
     copies.push_back(std::move(chunk));
+    // Parsing another chunk reuses the parse arena; nothing kept points into it.
+    const knobs::chat_chunk other = knobs::parse_chat_chunk(
+        R"({"object":"chat.completion.chunk","choices":[],"x_extension":"overwritten?"})");
+    CHECK(other.extensions.at("x_extension").as_string() == "overwritten?");
   }
   CHECK(kept.at("id").as_string() == "c1");
+  CHECK(kept.at("x_extension").at("deep").at(1).as_string() == "two");
   CHECK(field.at("deep").at(1).as_string() == "two");
   for (const auto& c : copies) {
-    CHECK(c.raw.at("x_extension").at("deep").at(0).as_int64() == 1);
+    CHECK(c.extensions.at("x_extension").at("deep").at(0).as_int64() == 1);
+    CHECK(c.extensions.size() == 1); // the modelled members are typed only
     CHECK(c.text() == "hi");
   }
+}
+
+TEST_CASE("a chunk larger than the parse arena's first block parses, and so does the next") {
+  const std::string words(1 << 20, 'w');
+  const knobs::chat_chunk big = knobs::parse_chat_chunk(
+      R"({"object":"chat.completion.chunk","choices":[{"delta":{"content":")" + words +
+      R"("}}],"x":[)" + std::string(40000, '1') + "]}");
+  CHECK(big.text() == words);
+  CHECK(big.extensions.at("x").at(0).is_number());
+  const knobs::chat_chunk small = knobs::parse_chat_chunk(
+      R"({"object":"chat.completion.chunk","choices":[{"delta":{"content":"after"}}]})");
+  CHECK(small.text() == "after");
+  CHECK(small.extensions.empty());
+}
+
+TEST_CASE("raw() names the problem when json was changed into something that is not an object") {
+  knobs::chat_chunk chunk = knobs::parse_chat_chunk(
+      R"({"object":"chat.completion.chunk","choices":[{"delta":{"content":"hi"}}]})");
+  chunk.json = "[1, 2]";
+  CHECK_THROWS_WITH_AS(chunk.raw(), doctest::Contains("expected a JSON object, got array"),
+                       knobs::parse_error);
+}
+
+TEST_CASE("a reader that parses again on the same thread gets an arena of its own") {
+  using knobs::detail::read_scratch_object;
+  auto field = [](const boost::json::object& o) -> knobs::result<std::string> {
+    return std::string(o.at("a").as_string());
+  };
+  const knobs::result<std::string> outer = read_scratch_object(
+      R"({"a":"outer", "b":"the outer tree must survive the inner parses"})",
+      [&](const boost::json::object& o) -> knobs::result<std::string> {
+        const auto first = read_scratch_object(R"({"a":"first inner"})", field);
+        const auto second = read_scratch_object(R"({"a":"second inner, longer than the first"})",
+                                                field);
+        return std::string(o.at("a").as_string()) + "|" + std::string(o.at("b").as_string()) +
+               "|" + *first + "|" + *second;
+      });
+  REQUIRE(outer.has_value());
+  CHECK(*outer == "outer|the outer tree must survive the inner parses|first inner|second inner, "
+                  "longer than the first");
+  const knobs::result<std::string> bad = read_scratch_object("{", field);
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message.rfind("body is not JSON (", 0) == 0);
 }

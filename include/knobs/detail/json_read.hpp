@@ -119,24 +119,17 @@ inline std::string body_snippet(std::string_view body) {
   return s;
 }
 
-// Parses a response body that must be a JSON object. The errors say what the
-// body was instead: not JSON at all (with Boost.JSON's reason and the body's
-// first bytes, e.g. an HTML page from a proxy), or JSON of another type.
-//
-// The parsed tree lives in an arena of its own (a shared monotonic resource):
-// one allocation or two instead of one per string, array and object, and no
-// frees node by node. A response's JSON is read once and kept as it came
-// (`raw`), so an arena's only cost, memory not reused until the tree goes, is
-// no cost here. Copies made elsewhere (`value = raw[...]`) use their own storage.
-inline result<boost::json::object> parse_json_object(std::string_view body) {
+// Parses a response body that must be a JSON object, into the tree's storage
+// `sp`. The errors say what the body was instead: not JSON at all (with
+// Boost.JSON's reason and the body's first bytes, e.g. an HTML page from a
+// proxy), or JSON of another type.
+inline result<boost::json::object> parse_json_object(std::string_view body,
+                                                     boost::json::storage_ptr sp) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
     return make_error(errc::invalid_response, "body is empty, expected a JSON object");
   boost::system::error_code ec;
-  // The tree takes about twice the text; the arena grows if it needs more.
-  boost::json::storage_ptr arena =
-      boost::json::make_shared_resource<boost::json::monotonic_resource>(2 * body.size() + 256);
   boost::json::value v =
-      boost::json::parse(boost::json::string_view(body.data(), body.size()), ec, std::move(arena));
+      boost::json::parse(boost::json::string_view(body.data(), body.size()), ec, std::move(sp));
   if (ec)
     return make_error(errc::invalid_response,
                       "body is not JSON (" + ec.message() + "): " + body_snippet(body));
@@ -144,6 +137,69 @@ inline result<boost::json::object> parse_json_object(std::string_view body) {
     return make_error(errc::invalid_response,
                       std::string("body: expected a JSON object, got ") + json_type_name(v));
   return std::move(v.get_object());
+}
+
+// Parses a response body that must be a JSON object, to be kept.
+//
+// The parsed tree lives in an arena of its own (a shared monotonic resource):
+// one allocation or two instead of one per string, array and object, and no
+// frees node by node. A response's JSON is read once and kept as it came
+// (`raw`), so an arena's only cost, memory not reused until the tree goes, is
+// no cost here. Copies made elsewhere (`value = raw[...]`) use their own storage.
+inline result<boost::json::object> parse_json_object(std::string_view body) {
+  // The tree takes about twice the text; the arena grows if it needs more.
+  return parse_json_object(
+      body, boost::json::make_shared_resource<boost::json::monotonic_resource>(2 * body.size() + 256));
+}
+
+// Parses a body that must be a JSON object and returns `read(object)`, or the
+// parse error converted to read's result type. The tree lives only during the
+// call.
+//
+// For the small bodies that come hundreds to an answer (a stream's chunks):
+// the tree goes into an arena the thread keeps and empties after each call, so
+// a parse allocates nothing once the arena has grown to the chunks' size, and
+// the tree is dropped without being walked (its storage is not reference
+// counted). Nothing of the tree may outlive the call; `read` copies out what
+// it keeps. A `read` that parses again on the same thread gets an arena of its
+// own.
+struct scratch_arena {
+  alignas(std::max_align_t) unsigned char buffer[16 * 1024];
+  boost::json::monotonic_resource arena{buffer, sizeof buffer};
+  bool busy = false;
+};
+
+// One per thread, shared by every reader (a function, not a variable of the
+// template below, which would make one per reader type).
+inline scratch_arena& thread_scratch_arena() {
+  thread_local scratch_arena s;
+  return s;
+}
+
+template <class Read>
+auto read_scratch_object(std::string_view body, Read&& read)
+    -> decltype(read(std::declval<const boost::json::object&>())) {
+  using out = decltype(read(std::declval<const boost::json::object&>()));
+  scratch_arena& s = thread_scratch_arena();
+  auto parse_and_read = [&](boost::json::monotonic_resource& arena) -> out {
+    result<boost::json::object> parsed = parse_json_object(body, boost::json::storage_ptr(&arena));
+    if (!parsed)
+      return out(parsed.error());
+    return read(*parsed);
+  };
+  if (s.busy) {
+    boost::json::monotonic_resource own(2 * body.size() + 256);
+    return parse_and_read(own);
+  }
+  struct release {
+    scratch_arena& s;
+    ~release() {
+      s.arena.release();
+      s.busy = false;
+    }
+  } guard{s};
+  s.busy = true;
+  return parse_and_read(s.arena);
 }
 
 // Makes `member` the tree `parsed`, arena and all. Assigning would not do: a
