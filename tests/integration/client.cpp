@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include "../loopback.hpp"
 #include "../tls_fixture.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -33,54 +34,7 @@
 using knobs::local::received_request;
 using knobs::local::response_plan;
 using namespace std::chrono_literals;
-
-namespace {
-
-const std::string secret_key = "sk-knobs-test-SECRET-0123456789";
-
-// A chat.completion body whose text says which request it answers.
-std::string completion_body(const std::string& text) {
-  return R"({"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"test-model",)"
-         R"("system_fingerprint":"fp_test","choices":[{"index":0,"message":{"role":"assistant",)"
-         R"("content":")" +
-         text + R"("},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,)"
-                R"("total_tokens":7}})";
-}
-
-response_plan ok(const std::string& text = "hello") {
-  return response_plan::json(200, completion_body(text)).with_header("x-request-id", "req_ok");
-}
-
-knobs::chat_request lesson_request() {
-  return knobs::chat_request{"test-model"}
-      .user("In one sentence, describe a city at night.")
-      .temperature(0.7)
-      .max_tokens(60);
-}
-
-knobs::client_options options_for(const knobs::local::server& s) {
-  knobs::client_options o;
-  o.base_url = s.base_url();
-  o.api_key = secret_key;
-  o.on_warning = nullptr;
-  return o;
-}
-
-using steady = std::chrono::steady_clock;
-std::chrono::milliseconds since(steady::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - t);
-}
-
-// Every text a user could see for a failure: the key must be in none of them.
-void check_no_key(const knobs::error_info& e) {
-  CHECK(e.message.find(secret_key) == std::string::npos);
-  CHECK(e.where.find(secret_key) == std::string::npos);
-  if (e.api) {
-    CHECK(e.api->message.find(secret_key) == std::string::npos);
-  }
-}
-
-} // namespace
+using namespace loopback;
 
 TEST_CASE("the blocking client sends the lesson's request and returns a typed completion") {
   knobs::local::server server([](const received_request&) { return ok("A city hums at night."); });

@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include "../fixture.hpp"
+#include "../loopback.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -33,56 +34,14 @@ using knobs::local::received_request;
 using knobs::local::response_plan;
 using knobs::local::sse_event;
 using namespace std::chrono_literals;
+using namespace loopback;
 
 namespace {
-
-const std::string secret_key = "sk-knobs-test-SECRET-0123456789";
-
-knobs::client_options options_for(const knobs::local::server& s) {
-  knobs::client_options o;
-  o.base_url = s.base_url();
-  o.api_key = secret_key;
-  o.on_warning = nullptr;
-  return o;
-}
 
 knobs::stream_options usage_on() {
   knobs::stream_options o;
   o.include_usage = true;
   return o;
-}
-
-knobs::chat_request lesson_request() {
-  return knobs::chat_request{"test-model"}
-      .user("In one sentence, describe a city at night.")
-      .temperature(0.7)
-      .max_tokens(60);
-}
-
-// Each chunk of a recorded stream as one event, then [DONE].
-std::vector<std::string> events_of(const std::vector<std::string>& chunks, bool done = true) {
-  std::vector<std::string> events;
-  for (const auto& c : chunks)
-    events.push_back(sse_event(c));
-  if (done)
-    events.push_back(sse_event("[DONE]"));
-  return events;
-}
-
-// A chunk carrying `text`, in OpenAI's shape.
-std::string text_chunk(const std::string& text, const char* finish = nullptr) {
-  std::string out = R"({"id":"chatcmpl-s","object":"chat.completion.chunk","created":1,)"
-                    R"("model":"test-model","choices":[{"index":0,"delta":{"content":")" +
-                    text + R"("},"finish_reason":)";
-  out += finish ? "\"" + std::string(finish) + "\"" : "null";
-  return out + "}]}";
-}
-
-std::vector<std::string> text_events(int n, bool done = true) {
-  std::vector<std::string> chunks;
-  for (int i = 0; i < n; ++i)
-    chunks.push_back(text_chunk("w" + std::to_string(i) + " "));
-  return events_of(chunks, done);
 }
 
 // The parts of a stream re-cut every `step` bytes, so that events, lines and

@@ -11,6 +11,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../loopback.hpp"
+
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -40,24 +42,13 @@ namespace net = boost::asio;
 using knobs::local::received_request;
 using knobs::local::response_plan;
 using namespace std::chrono_literals;
+using namespace loopback;
 
 namespace {
 
 // The text the server answers a request with: its marker (the request's one
 // user message), echoed. A thread that gets another thread's answer sees it.
 std::string answer_to(const std::string& marker) { return "echo " + marker; }
-
-std::string completion_body(const std::string& text) {
-  return R"({"id":"chatcmpl-t","object":"chat.completion","created":1,"model":"test-model",)"
-         R"("choices":[{"index":0,"message":{"role":"assistant","content":")" +
-         text + R"("},"finish_reason":"stop"}]})";
-}
-
-std::string chunk_body(const std::string& text, bool last) {
-  return R"({"id":"chatcmpl-t","object":"chat.completion.chunk","created":1,"model":"test-model",)"
-         R"("choices":[{"index":0,"delta":{"content":")" +
-         text + R"("},"finish_reason":)" + (last ? R"("stop")" : "null") + "}]}";
-}
 
 // A streamed answer comes three bytes a chunk, then a chunk with the finish
 // reason and no text.
@@ -84,8 +75,8 @@ knobs::local::server::handler_type echo(std::chrono::milliseconds part_delay = 0
     if (stream && stream->is_bool() && stream->get_bool()) {
       std::vector<std::string> events;
       for (const std::string& piece : pieces_of(answer_to(marker)))
-        events.push_back(knobs::local::sse_event(chunk_body(piece, false)));
-      events.push_back(knobs::local::sse_event(chunk_body("", true)));
+        events.push_back(knobs::local::sse_event(text_chunk(piece)));
+      events.push_back(knobs::local::sse_event(text_chunk("", "stop")));
       events.push_back(knobs::local::sse_event("[DONE]"));
       plan = response_plan::event_stream(std::move(events), part_delay);
     } else {
@@ -106,13 +97,6 @@ bool sent_by(const knobs::local::server& server, const std::string& marker) {
 
 knobs::chat_request request_for(const std::string& marker) {
   return knobs::chat_request{"test-model"}.user(marker).max_tokens(16);
-}
-
-knobs::client_options options_for(const knobs::local::server& s) {
-  knobs::client_options o;
-  o.base_url = s.base_url();
-  o.on_warning = nullptr;
-  return o;
 }
 
 // The completion handler of the cases' async_create calls. One type for all,
