@@ -52,6 +52,8 @@ std::string class_of(const knobs::error& e) {
     return "rate_limit_error";
   if (dynamic_cast<const knobs::internal_server_error*>(&e))
     return "internal_server_error";
+  if (dynamic_cast<const knobs::bad_request_error*>(&e))
+    return "bad_request_error";
   if (dynamic_cast<const knobs::api_error*>(&e))
     return "api_error";
   if (dynamic_cast<const knobs::request_error*>(&e))
@@ -173,39 +175,44 @@ TEST_CASE("connection refused: a connection_error after the retries") {
 // ---------------------------------------------------------------------------
 // reset before the status line
 
-TEST_CASE("reset before the status line: a connection_error after max_retries + 1 attempts") {
-  bool rst = false;
-  SUBCASE("with a TCP reset") { rst = true; }
-  SUBCASE("with an orderly close") { rst = false; }
-  knobs::local::server server([&](const received_request&) {
+namespace {
+
+// One row of "reset before the status line": every request is answered by
+// closing the connection, with a TCP reset (`rst`) or an orderly close, and
+// the call is a blocking create or a stream.
+void check_reset_before_status_line(bool rst, bool streamed) {
+  knobs::local::server server([rst](const received_request&) {
     response_plan plan = ok();
     plan.close_without_response = true;
     plan.reset = rst; // a TCP reset, or else an orderly close
     return plan;
   });
-
-  // The reset proves the retries; the orderly close saves the backoff.
+  // The reset proves the retries (a stream is retried too: it has not opened);
+  // the orderly close saves the backoff.
   const int retries = rst ? 1 : 0;
+  knobs::client client{options_for(server, retries)};
+  const outcome r = streamed ? stream(client) : create(client);
+  CHECK(r.thrown == "connection_error");
+  CHECK(r.info.code == knobs::errc::connection_error);
+  CHECK(r.says(rst ? "reset by peer" : "end of stream"));
+  CHECK(r.info.retries == retries);
+  CHECK(server.requests().size() == static_cast<std::size_t>(retries) + 1);
+  CHECK(r.chunks == 0);
+  CHECK(r.took < (retries > 0 ? 2s : 1s));
+  CHECK(client.async().open_connections() == 0);
+  check_no_key(r.info);
+}
 
-  SUBCASE("create") {
-    knobs::client client{options_for(server, retries)};
-    const outcome r = create(client);
-    CHECK(r.thrown == "connection_error");
-    CHECK(r.says(rst ? "reset by peer" : "end of stream"));
-    CHECK(r.info.retries == retries);
-    CHECK(server.requests().size() == static_cast<std::size_t>(retries) + 1);
-    CHECK(r.took < 2s);
-    CHECK(client.async().open_connections() == 0);
-  }
-  SUBCASE("stream") {
-    knobs::client client{options_for(server, 0)};
-    const outcome r = stream(client);
-    CHECK(r.thrown == "connection_error");
-    CHECK(r.says(rst ? "reset by peer" : "end of stream"));
-    CHECK(r.chunks == 0);
-    CHECK(server.requests().size() == 1);
-    CHECK(r.took < 1s);
-  }
+} // namespace
+
+// Each combination is a subcase of its own: doctest runs one sibling subcase
+// per pass, so a subcase that only set the reset kind would leave the checks
+// to passes without it.
+TEST_CASE("reset before the status line: a connection_error after max_retries + 1 attempts") {
+  SUBCASE("a TCP reset, create, retried once") { check_reset_before_status_line(true, false); }
+  SUBCASE("a TCP reset, stream, retried once") { check_reset_before_status_line(true, true); }
+  SUBCASE("an orderly close, create") { check_reset_before_status_line(false, false); }
+  SUBCASE("an orderly close, stream") { check_reset_before_status_line(false, true); }
 }
 
 // ---------------------------------------------------------------------------
@@ -561,26 +568,38 @@ TEST_CASE("headers without end: header lines sent forever are refused at the hea
 
 namespace {
 
-// One attempt, no retries, from a client that trusts `ca_file` besides the
-// system's CAs ("" for the system's alone).
-outcome one_attempt(const knobs::local::server& s, const std::string& ca_file) {
-  auto o = options_for(s, 0);
+// A client with the default max_retries (2) that trusts `ca_file` besides the
+// system's CAs ("" for the system's alone). A certificate that does not
+// verify fails the same way every time: one handshake, no retry.
+outcome default_retries(const knobs::local::server& s, const std::string& ca_file) {
+  auto o = options_for(s);
+  o.max_retries = knobs::client_options{}.max_retries;
+  REQUIRE(o.max_retries == 2);
   o.ca_file = ca_file;
   knobs::client client{o};
   return create(client);
 }
 
-} // namespace
-
-TEST_CASE("TLS with an untrusted certificate fails verification, unless verification is off") {
-  auto certs = knobs::local::make_test_certificates();
-  knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));
-  const outcome r = one_attempt(server, "");
+void check_not_verified(const knobs::local::server& server, const outcome& r,
+                        const char* reason) {
+  INFO("message: ", r.info.message);
   CHECK(r.thrown == "connection_error");
   CHECK(r.info.code == knobs::errc::connection_error);
   CHECK(r.says("certificate verify failed"));
-  CHECK(r.took < 1s);
+  CHECK(r.says(reason));
+  CHECK(r.info.retries == 0);
+  CHECK(server.connections_accepted() == 1); // one handshake: never retried
+  CHECK(r.took < 1s);                         // no backoff
   CHECK(server.requests().empty());
+}
+
+} // namespace
+
+TEST_CASE("TLS with an untrusted certificate fails verification once, unless verification is off") {
+  auto certs = knobs::local::make_test_certificates();
+  knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));
+  const outcome r = default_retries(server, "");
+  check_not_verified(server, r, "(unable to get local issuer certificate)");
 
   auto o = options_for(server, 0);
   o.insecure_skip_tls_verify = true;
@@ -588,32 +607,38 @@ TEST_CASE("TLS with an untrusted certificate fails verification, unless verifica
   CHECK(insecure.create(lesson_request()).text() == "hello");
 }
 
-TEST_CASE("TLS with a certificate for another host name fails verification") {
+TEST_CASE("TLS with a certificate for another host name fails verification once") {
   knobs::local::certificate_options co;
   co.dns_names = {"other.example"};
   co.ip_addresses = {"10.0.0.1"};
   auto certs = knobs::local::make_test_certificates(co);
   tls_fixture files(certs);
   knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));
-  const outcome r = one_attempt(server, files.ca_path); // the CA is trusted: only the name is wrong
-  CHECK(r.thrown == "connection_error");
-  CHECK(r.says("certificate verify failed"));
-  CHECK(r.took < 1s);
-  CHECK(server.requests().empty());
+  // The CA is trusted: only the name is wrong.
+  SUBCASE("an IP address") {
+    const outcome r = default_retries(server, files.ca_path); // https://127.0.0.1:PORT
+    check_not_verified(server, r, "(IP address mismatch)");
+  }
+  SUBCASE("a host name") {
+    auto o = options_for(server);
+    const std::string ip = "127.0.0.1";
+    o.base_url.replace(o.base_url.find(ip), ip.size(), "localhost");
+    o.ca_file = files.ca_path;
+    knobs::client client{o};
+    const outcome r = create(client);
+    check_not_verified(server, r, "(hostname mismatch)");
+  }
 }
 
-TEST_CASE("TLS with an expired certificate fails verification") {
+TEST_CASE("TLS with an expired certificate fails verification once, and says it expired") {
   knobs::local::certificate_options co;
   co.not_before = std::chrono::system_clock::now() - 48h;
   co.not_after = std::chrono::system_clock::now() - 24h;
   auto certs = knobs::local::make_test_certificates(co);
   tls_fixture files(certs);
   knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));
-  const outcome r = one_attempt(server, files.ca_path);
-  CHECK(r.thrown == "connection_error");
-  CHECK(r.says("certificate"));
-  CHECK(r.took < 1s);
-  CHECK(server.requests().empty());
+  const outcome r = default_retries(server, files.ca_path);
+  check_not_verified(server, r, "(certificate has expired)");
 }
 
 // ---------------------------------------------------------------------------
@@ -862,4 +887,164 @@ TEST_CASE("a stream chunk of the wrong shape is a parse_error that names the JSO
   CHECK(r.says("choices[0].delta.content"));
   CHECK(r.chunks == 1);
   CHECK(server.requests().size() == 1);
+}
+
+// ---------------------------------------------------------------------------
+// a server (or a proxy) that echoes the API key in whatever it sends back
+
+namespace {
+
+// The key as the server received it, from the Authorization header.
+std::string echoed_key(const received_request& r) {
+  const std::string auth = r.header("authorization").value_or("");
+  REQUIRE(auth == "Bearer " + secret_key);
+  return auth.substr(7);
+}
+
+// Some text of the failure shows where the key was: the server did echo it.
+bool shows_redaction(const knobs::error_info& e) {
+  auto in = [](const std::string& text) { return text.find("[redacted]") != std::string::npos; };
+  if (in(e.message) || in(e.where))
+    return true;
+  return e.api && (in(e.api->message) || in(e.api->type.value_or("")) ||
+                   in(e.api->param.value_or("")) || in(e.api->code.value_or("")) ||
+                   in(e.api->request_id));
+}
+
+// Runs a create, and a stream unless `stream_too` is false, against a server
+// that answers with `plan(key)`, and checks that each failure is `expected`
+// and that no field of it quotes the key.
+template <class Plan>
+void check_echo_redacted(Plan plan, const char* expected, bool stream_too = true) {
+  knobs::local::server server(
+      [plan](const received_request& r) -> response_plan { return plan(echoed_key(r)); });
+  knobs::client client{options_for(server, 0)};
+  const outcome created = create(client);
+  CHECK(created.thrown == expected);
+  CHECK(shows_redaction(created.info));
+  check_no_key(created.info);
+  if (stream_too) {
+    const outcome streamed = stream(client);
+    CHECK(streamed.thrown == expected);
+    CHECK(shows_redaction(streamed.info));
+    check_no_key(streamed.info);
+  }
+}
+
+std::string error_object(const std::string& message, const std::string& type,
+                         const std::string& param, const std::string& code) {
+  return knobs::local::api_error_body(message, type, param, code);
+}
+
+} // namespace
+
+TEST_CASE("a server that echoes the key in an error's fields: every field is redacted") {
+  const std::string m = "bad request", t = "invalid_request_error", p = "temperature",
+                    c = "bad_value";
+  SUBCASE("message") {
+    check_echo_redacted(
+        [&](const std::string& key) {
+          return response_plan::json(400, error_object("key " + key + " refused", t, p, c));
+        },
+        "bad_request_error");
+  }
+  SUBCASE("type") {
+    check_echo_redacted(
+        [&](const std::string& key) {
+          return response_plan::json(400, error_object(m, "type-" + key, p, c));
+        },
+        "bad_request_error");
+  }
+  SUBCASE("param, which is also the error's where") {
+    check_echo_redacted(
+        [&](const std::string& key) {
+          return response_plan::json(400, error_object(m, t, "param-" + key, c));
+        },
+        "bad_request_error");
+  }
+  SUBCASE("code") {
+    check_echo_redacted(
+        [&](const std::string& key) {
+          return response_plan::json(400, error_object(m, t, p, "code-" + key));
+        },
+        "bad_request_error");
+  }
+  SUBCASE("the x-request-id header") {
+    check_echo_redacted(
+        [&](const std::string& key) {
+          return response_plan::json(400, error_object(m, t, p, c))
+              .with_header("x-request-id", "req-" + key);
+        },
+        "bad_request_error");
+  }
+  SUBCASE("an error body that is not JSON, quoted in the message") {
+    check_echo_redacted(
+        [&](const std::string& key) {
+          response_plan plan = response_plan::json(502, "<html>proxy error for " + key + "</html>");
+          plan.content_type = "text/html";
+          return plan;
+        },
+        "internal_server_error");
+  }
+}
+
+TEST_CASE("a server that echoes the key in a body that does not parse: the snippet is redacted") {
+  SUBCASE("a 200 whose JSON breaks off") {
+    check_echo_redacted(
+        [](const std::string& key) {
+          return response_plan::json(200, R"({"id":")" + key + R"(","object":"chat.compl)");
+        },
+        "parse_error", false);
+  }
+  SUBCASE("a 200 of the wrong shape") {
+    check_echo_redacted(
+        [](const std::string& key) {
+          return response_plan::json(200, R"({"id":")" + key + R"(","choices":7})");
+        },
+        "parse_error", false);
+  }
+  SUBCASE("a stream event that is not JSON") {
+    knobs::local::server server([](const received_request& r) {
+      return response_plan::event_stream(
+          {knobs::local::sse_event(text_chunk("one ")),
+           knobs::local::sse_event("{\"broken\": \"" + echoed_key(r))});
+    });
+    knobs::client client{options_for(server, 0)};
+    const outcome r = stream(client);
+    CHECK(r.thrown == "parse_error");
+    CHECK(r.chunks == 1);
+    CHECK(r.says("[redacted]"));
+    check_no_key(r.info);
+  }
+}
+
+TEST_CASE("a server that echoes the key in a stream's error event: every field is redacted") {
+  auto run_case = [](const std::string& which) {
+    knobs::local::server server([which](const received_request& r) {
+      const std::string key = echoed_key(r);
+      auto with = [&](const std::string& name, const std::string& normal) {
+        return name == which ? name + "-" + key : normal;
+      };
+      const std::string body = error_object(with("message", "overloaded"), with("type", "server_error"),
+                                            with("param", "model"), with("code", "busy"));
+      return response_plan::event_stream(
+          {knobs::local::sse_event(text_chunk("one ")), knobs::local::sse_event(body)});
+    });
+    knobs::client client{options_for(server, 0)};
+    const outcome r = stream(client);
+    CHECK(r.thrown == "api_error");
+    CHECK(r.chunks == 1);
+    REQUIRE(r.info.api);
+    const knobs::api_error_info& api = *r.info.api;
+    const std::string shown = which == "message" ? api.message
+                              : which == "type"  ? api.type.value_or("")
+                              : which == "param" ? api.param.value_or("")
+                                                 : api.code.value_or("");
+    CHECK(shown == which + "-[redacted]");
+    check_no_key(r.info);
+  };
+  SUBCASE("message") { run_case("message"); }
+  SUBCASE("type") { run_case("type"); }
+  SUBCASE("param") { run_case("param"); }
+  SUBCASE("code") { run_case("code"); }
 }

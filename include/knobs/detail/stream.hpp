@@ -70,6 +70,7 @@ inline event_kind take_event(stream_state& s, const sse_event& event,
     error_info e = make_error(errc::api_error, std::move(message), info.param.value_or(""));
     e.api = std::move(info);
     e.retries = s.retries;
+    s.client->redact(e);
     s.failure = std::move(e);
     return event_kind::failed;
   }
@@ -77,6 +78,7 @@ inline event_kind take_event(stream_state& s, const sse_event& event,
   e.message = s.client->redact("stream event " + std::to_string(s.chunks + 1) + ": " + e.message +
                                " (data: " + snippet(std::string(data)) + ")");
   e.retries = s.retries;
+  s.client->redact(e);
   s.failure = std::move(e);
   return event_kind::failed;
 }
@@ -97,6 +99,7 @@ inline error_info stream_error(const stream_state& s, errc code, std::string mes
 
 inline poll_result fail_stream(stream_state& s, error_info e) {
   s.close();
+  s.client->redact(e);
   s.failure = std::move(e);
   return poll_result::failed;
 }

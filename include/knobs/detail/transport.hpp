@@ -25,7 +25,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
@@ -38,6 +37,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <array>
@@ -462,6 +463,23 @@ public:
     return text;
   }
 
+  // Every string of a failure that a server (or a proxy) could have written:
+  // the message and `where` quote its bytes, and the API fields are its own.
+  void redact(error_info& e) const {
+    if (options_.api_key.empty())
+      return;
+    e.message = redact(std::move(e.message));
+    e.where = redact(std::move(e.where));
+    if (e.api) {
+      api_error_info& api = *e.api;
+      api.message = redact(std::move(api.message));
+      api.request_id = redact(std::move(api.request_id));
+      for (std::optional<std::string>* field : {&api.type, &api.param, &api.code})
+        if (*field)
+          **field = redact(std::move(**field));
+    }
+  }
+
 private:
   void wake_one() {
     if (waiters_.empty())
@@ -716,9 +734,15 @@ public:
           s.head.reset();
           continue;
         }
-        c.closed(std::move(s.conn));
-        s.failure = transport_failure(s, ec);
-        if (s.failure.code == errc::invalid_response || s.retries >= o.max_retries)
+        {
+          const std::string why = tls_verify_detail(s, ec);
+          c.closed(std::move(s.conn));
+          s.failure = transport_failure(s, ec, why);
+        }
+        // Bytes that are not HTTP, and a TLS failure (a certificate that does
+        // not verify, no common protocol), come back the same on every try.
+        if (s.failure.code == errc::invalid_response || is_tls_failure(ec) ||
+            s.retries >= o.max_retries)
           return complete(self, std::move(s.failure));
         s.wait.reset();
 
@@ -763,8 +787,19 @@ private:
       ec.assign(static_cast<int>(::ERR_get_error()), boost::asio::error::get_ssl_category());
       return false;
     }
-    if (!s.client->options().insecure_skip_tls_verify)
-      tls.set_verify_callback(boost::asio::ssl::host_name_verification(ep.host));
+    if (!s.client->options().insecure_skip_tls_verify) {
+      // OpenSSL checks the name as part of verifying the chain (Asio's
+      // host_name_verification callback does the same check, but a failure
+      // there leaves no reason behind), so a mismatch is a verify result
+      // ("hostname mismatch", "IP address mismatch") that the error quotes.
+      X509_VERIFY_PARAM* param = SSL_get0_param(tls.native_handle());
+      const int ok = addr_ec ? X509_VERIFY_PARAM_set1_host(param, ep.host.data(), ep.host.size())
+                             : X509_VERIFY_PARAM_set1_ip_asc(param, ep.host.c_str());
+      if (!ok) {
+        ec.assign(static_cast<int>(::ERR_get_error()), boost::asio::error::get_ssl_category());
+        return false;
+      }
+    }
     return true;
   }
 
@@ -780,7 +815,26 @@ private:
     return e;
   }
 
-  error_info transport_failure(const exchange& s, boost::system::error_code ec) const {
+  // TLS protocol failures come in the ssl category; those of the socket
+  // beneath (a reset during the handshake) in the system category, and the
+  // stream's own (a truncated close) in the ssl stream category.
+  static bool is_tls_failure(boost::system::error_code ec) {
+    return ec.category() == boost::asio::error::get_ssl_category();
+  }
+
+  // Why the peer's certificate did not verify ("certificate has expired"),
+  // for a TLS failure during the handshake; "" otherwise.
+  static std::string tls_verify_detail(const exchange& s, boost::system::error_code ec) {
+    if (!is_tls_failure(ec) || !s.conn || !s.conn->is_tls())
+      return {};
+    const long result = SSL_get_verify_result(s.conn->tls().native_handle());
+    if (result == X509_V_OK)
+      return {};
+    return X509_verify_cert_error_string(result);
+  }
+
+  error_info transport_failure(const exchange& s, boost::system::error_code ec,
+                               const std::string& tls_detail = {}) const {
     const client_options& o = s.client->options();
     const endpoint& ep = s.client->server();
     const std::string where = ep.host_header;
@@ -802,7 +856,8 @@ private:
                      "the response from " + where + " is not valid HTTP: " + ec.message());
     } else {
       e = make_error(errc::connection_error,
-                     "the connection to " + where + " failed: " + ec.message());
+                     "the connection to " + where + " failed: " + ec.message() +
+                         (tls_detail.empty() ? "" : " (" + tls_detail + ")"));
     }
     e.retries = s.retries;
     return e;
@@ -896,6 +951,7 @@ private:
   }
 
   template <class Self> void complete(Self& self, error_info e) {
+    s_->client->redact(e);
     release();
     self.complete(to_exception_ptr(std::move(e)), Result{});
   }
