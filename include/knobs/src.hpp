@@ -1,0 +1,20 @@
+// knobs — a C++ client for OpenAI-compatible chat-completion servers.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef KNOBS_SRC_HPP
+#define KNOBS_SRC_HPP
+
+/// \file
+/// The compiled part of knobs, for KNOBS_SEPARATE_COMPILATION: include this
+/// file in exactly one translation unit of a program whose every translation
+/// unit is compiled with KNOBS_SEPARATE_COMPILATION defined (as
+/// <boost/beast/src.hpp>). The CMake target knobs::knobs_compiled does this
+/// for you. knobs::local (the loopback servers and the offline model) has a
+/// src.hpp of its own, <knobs/local/src.hpp>.
+
+#include <knobs/detail/config.hpp>
+
+#if !defined(KNOBS_SEPARATE_COMPILATION)
+#error "<knobs/src.hpp> is for KNOBS_SEPARATE_COMPILATION: define it for every translation unit of the program, or leave this file out (knobs is header-only by default)"
+#endif
+
+#endif
