@@ -17,8 +17,7 @@
 /// - `{"object": "error", "message", "type", "param", "code"}` — older vLLM.
 /// - `{"error": "some message"}` — Ollama's and LM Studio's own endpoints.
 
-#include <knobs/detail/json_read.hpp>
-#include <knobs/detail/number.hpp>
+#include <knobs/detail/config.hpp>
 #include <knobs/error.hpp>
 
 #include <boost/json/object.hpp>
@@ -32,30 +31,6 @@
 
 namespace knobs {
 
-namespace detail {
-
-// `code` is a string, an integer or null, depending on the server.
-inline void read_error_code(json_reader& r, const boost::json::object& o,
-                            std::optional<std::string>& out) {
-  const boost::json::value* v = r.find(o, "code");
-  if (!v || v->is_null())
-    return;
-  if (v->is_string())
-    out = to_std_string(v->get_string());
-  else if (std::optional<std::int64_t> i = json_to_int64(*v))
-    out = format_number(*i);
-  else
-    r.expected("code", "string, integer or null", *v);
-}
-
-inline void read_error_fields(json_reader& r, const boost::json::object& o, api_error_info& out) {
-  r.read(o, "message", out.message);
-  r.read(o, "type", out.type);
-  r.read(o, "param", out.param);
-  read_error_code(r, o, out.code);
-}
-
-} // namespace detail
 
 /// Parses an API error body. Never throws for bad input. `status` is the
 /// HTTP status to record in the result (0 for an error event inside a stream);
@@ -65,45 +40,16 @@ inline void read_error_fields(json_reader& r, const boost::json::object& o, api_
 /// message has Boost.JSON's reason and the first 80 bytes of the body), is not
 /// one of the shapes above, or has a member of the wrong type (`where` is its
 /// JSON path, e.g. "error.code").
-inline result<api_error_info> try_parse_api_error(std::string_view body, int status = 0) {
-  result<boost::json::object> parsed = detail::parse_json_object(body);
-  if (!parsed)
-    return parsed.error();
-  const boost::json::object& o = *parsed;
-
-  api_error_info out;
-  out.status = status;
-  detail::json_reader r;
-  const boost::json::value* error = o.if_contains("error");
-  const boost::json::value* object = o.if_contains("object");
-  if (error && error->is_object()) {
-    r.in_object(o, "error",
-                [&](const boost::json::object& e) { detail::read_error_fields(r, e, out); });
-  } else if (error && error->is_string()) {
-    out.message = detail::to_std_string(error->get_string());
-  } else if (error && !error->is_null()) {
-    r.expected("error", "object or string", *error);
-  } else if (object && object->is_string() && object->get_string() == "error") {
-    detail::read_error_fields(r, o, out);
-  } else {
-    return make_error(errc::invalid_response,
-                      "body is not an API error (expected an \"error\" member): " +
-                          detail::body_snippet(body));
-  }
-  if (r.failed())
-    return r.take_error();
-  return out;
-}
+KNOBS_DECL result<api_error_info> try_parse_api_error(std::string_view body, int status = 0);
 
 /// Parses an API error body.
 /// \throws parse_error as described at `try_parse_api_error`.
-inline api_error_info parse_api_error(std::string_view body, int status = 0) {
-  result<api_error_info> r = try_parse_api_error(body, status);
-  if (!r)
-    throw parse_error(r.error());
-  return std::move(*r);
-}
+KNOBS_DECL api_error_info parse_api_error(std::string_view body, int status = 0);
 
 } // namespace knobs
+
+#ifdef KNOBS_HEADER_ONLY
+#include <knobs/impl/api_error.ipp>
+#endif
 
 #endif

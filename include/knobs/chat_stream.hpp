@@ -29,14 +29,15 @@
 
 #include <knobs/chat_chunk.hpp>
 #include <knobs/chat_completion.hpp>
-#include <knobs/detail/stream.hpp>
-#include <knobs/detail/transport.hpp>
+#include <knobs/detail/config.hpp>
+#include <knobs/detail/erased_handler.hpp>
 #include <knobs/error.hpp>
 
-#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/compose.hpp>
+#include <boost/asio/post.hpp>
 
+#include <cstddef>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -44,6 +45,35 @@
 #include <utility>
 
 namespace knobs {
+namespace detail {
+
+struct stream_state;
+
+using next_handler = erased_handler<void(std::exception_ptr, std::optional<chat_chunk>)>;
+
+// The compiled operation under chat_stream::async_next, and the executor it
+// runs on (its client's).
+KNOBS_DECL void start_next(std::shared_ptr<stream_state> state, next_handler handler);
+KNOBS_DECL const boost::asio::any_io_executor& executor_of(const stream_state& state) noexcept;
+
+struct initiate_next {
+  template <class Handler>
+  void operator()(Handler&& handler, std::shared_ptr<stream_state> state) const {
+    if (!state) {
+      // A stream that has ended before it began: nothing to read. Complete on
+      // the handler's own executor, never inside the initiating call.
+      auto ex = boost::asio::get_associated_executor(handler);
+      boost::asio::post(ex, [h = std::forward<Handler>(handler)]() mutable {
+        std::move(h)(std::exception_ptr(), std::optional<chat_chunk>());
+      });
+      return;
+    }
+    const boost::asio::any_io_executor& ex = executor_of(*state);
+    start_next(std::move(state), next_handler(std::forward<Handler>(handler), ex));
+  }
+};
+
+} // namespace detail
 
 /// A streamed answer being read. Made by `async_client::async_open_stream`
 /// (a default-constructed stream has ended). Movable, not copyable.
@@ -57,7 +87,8 @@ public:
   chat_stream() = default;
 
   /// Made by the clients; not for users.
-  explicit chat_stream(std::shared_ptr<detail::stream_state> state) : s_(std::move(state)) {}
+  explicit chat_stream(std::shared_ptr<detail::stream_state> state) noexcept
+      : s_(std::move(state)) {}
 
   /// Reads the next chunk. Completes with
   /// `void(std::exception_ptr, std::optional<knobs::chat_chunk>)`: the chunk,
@@ -71,57 +102,41 @@ public:
   /// operation shares its state). Terminal cancellation ends the stream with
   /// `errc::cancelled` and closes the connection.
   template <class CompletionToken> auto async_next(CompletionToken&& token) {
-    using signature = void(std::exception_ptr, std::optional<chat_chunk>);
-    if (!s_) // nothing to read; completes on the handler's own executor
-      return boost::asio::async_compose<CompletionToken, signature>(detail::next_op(nullptr),
-                                                                    token);
-    return boost::asio::async_compose<CompletionToken, signature>(detail::next_op(s_), token,
-                                                                  s_->client->executor());
+    return boost::asio::async_initiate<CompletionToken,
+                                       void(std::exception_ptr, std::optional<chat_chunk>)>(
+        detail::initiate_next{}, token, s_);
   }
 
   /// Every chunk so far, folded into the completion the same request would
   /// have returned without streaming (text, tool calls, usage, ...), with the
   /// response's request id and the number of retries before the stream opened.
-  chat_completion completion() const {
-    if (!s_)
-      return {};
-    chat_completion out = s_->folded.completion();
-    out.request_id = s_->request_id;
-    out.retries = s_->retries;
-    return out;
-  }
+  KNOBS_DECL chat_completion completion() const;
 
   /// Like `completion()`, but moves the folded completion out: call it once,
   /// after the last chunk.
-  chat_completion take_completion() {
-    if (!s_)
-      return {};
-    chat_completion out = s_->folded.take();
-    out.request_id = s_->request_id;
-    out.retries = s_->retries;
-    return out;
-  }
+  KNOBS_DECL chat_completion take_completion();
 
   /// How many chunks have been delivered.
-  std::size_t chunks() const noexcept { return s_ ? s_->chunks : 0; }
+  KNOBS_DECL std::size_t chunks() const noexcept;
 
   /// True once no more chunks will come: the end, a failure, or `close()`.
-  bool done() const noexcept { return !s_ || s_->finished; }
+  KNOBS_DECL bool done() const noexcept;
 
   /// The response's `x-request-id` ("" when the server sent none).
-  std::string request_id() const { return s_ ? s_->request_id : std::string(); }
+  KNOBS_DECL std::string request_id() const;
 
   /// Stops reading and closes the connection now. Later `async_next` calls
   /// complete with an empty optional.
-  void close() noexcept {
-    if (s_)
-      s_->close();
-  }
+  KNOBS_DECL void close() noexcept;
 
 private:
   std::shared_ptr<detail::stream_state> s_;
 };
 
 } // namespace knobs
+
+#ifdef KNOBS_HEADER_ONLY
+#include <knobs/impl/chat_stream.ipp>
+#endif
 
 #endif

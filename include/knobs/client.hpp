@@ -24,95 +24,100 @@
 #include <knobs/chat_completion.hpp>
 #include <knobs/chat_request.hpp>
 #include <knobs/chat_stream.hpp>
-#include <knobs/detail/stream.hpp>
-#include <knobs/detail/transport.hpp>
+#include <knobs/detail/config.hpp>
+#include <knobs/detail/erased_handler.hpp>
 #include <knobs/error.hpp>
 #include <knobs/options.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/compose.hpp>
-#include <boost/asio/coroutine.hpp>
-#include <boost/asio/io_context.hpp>
 
+#include <cstddef>
 #include <exception>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace knobs {
 namespace detail {
 
-// Opens a stream, hands each chunk to `on_chunk`, and completes with the
-// chunks folded: void(std::exception_ptr, chat_completion). Chunks that are
-// already read are handed over in a loop, without a round through the
-// executor each.
-template <class OnChunk> class stream_op : boost::asio::coroutine {
+class client_state;
+
+// A request validated and serialized when the call is made (the caller's
+// request need not outlive it), or the reason it may not be sent.
+struct prepared_request {
+  std::string body;
+  std::optional<error_info> rejected;
+};
+
+// The completion handlers of the compiled operations, type-erased: each
+// operation is compiled once (in <knobs/src.hpp>, or once per program in
+// header-only mode), whatever completion token the caller uses.
+using create_handler = erased_handler<void(std::exception_ptr, chat_completion)>;
+using open_stream_handler = erased_handler<void(std::exception_ptr, chat_stream)>;
+
+// The caller's `on_chunk`, type-erased; move-only callables are accepted.
+class chunk_function {
 public:
-  stream_op(std::shared_ptr<client_state> state, std::string body,
-            std::optional<error_info> rejected, OnChunk on_chunk)
-      : state_(std::move(state)), body_(std::move(body)), rejected_(std::move(rejected)),
-        on_chunk_(std::move(on_chunk)) {}
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, chunk_function>>>
+  explicit chunk_function(F&& f)
+      : f_(std::make_unique<holder<std::decay_t<F>>>(std::forward<F>(f))) {}
 
-  template <class Self>
-  void operator()(Self& self, std::exception_ptr e, std::shared_ptr<stream_state> opened) {
-    if (e)
-      return self.complete(std::move(e), chat_completion{});
-    s_ = std::move(opened);
-    (*this)(self, boost::system::error_code(), 0);
-  }
-
-  template <class Self> void operator()(Self& self) {
-    (*this)(self, boost::system::error_code(), 0);
-  }
-
-  template <class Self>
-  void operator()(Self& self, boost::system::error_code ec, std::size_t) {
-    BOOST_ASIO_CORO_REENTER(this) {
-      BOOST_ASIO_CORO_YIELD boost::asio::async_compose<
-          Self, void(std::exception_ptr, std::shared_ptr<stream_state>)>(
-          request_op<std::shared_ptr<stream_state>>(state_, std::move(body_),
-                                                    std::move(rejected_)),
-          self, state_->executor());
-      for (;;) {
-        for (;;) {
-          std::optional<chat_chunk> chunk;
-          const poll_result r = poll(*s_, chunk);
-          if (r == poll_result::need_read)
-            break;
-          if (r == poll_result::failed)
-            return self.complete(to_exception_ptr(*s_->failure), chat_completion{});
-          if (r == poll_result::end) {
-            chat_completion out = s_->folded.take();
-            out.request_id = s_->request_id;
-            out.retries = s_->retries;
-            return self.complete(std::exception_ptr(), std::move(out));
-          }
-          try {
-            on_chunk_(static_cast<const chat_chunk&>(*chunk));
-          } catch (...) {
-            // The caller's function stops the stream by throwing; it gets its
-            // own exception back, and the half-read connection is closed.
-            s_->close();
-            return self.complete(std::current_exception(), chat_completion{});
-          }
-        }
-        BOOST_ASIO_CORO_YIELD read_more(*s_, std::move(self));
-        if (!read_done(*s_, ec, self.cancelled() != boost::asio::cancellation_type::none))
-          return self.complete(to_exception_ptr(*s_->failure), chat_completion{});
-      }
-    }
-  }
+  void operator()(const chat_chunk& chunk) { f_->call(chunk); }
 
 private:
-  std::shared_ptr<client_state> state_;
-  std::string body_;
-  std::optional<error_info> rejected_;
-  OnChunk on_chunk_;
-  std::shared_ptr<stream_state> s_;
+  struct callable {
+    virtual ~callable() = default;
+    virtual void call(const chat_chunk& chunk) = 0;
+  };
+  template <class F> struct holder final : callable {
+    template <class G> explicit holder(G&& g) : f(std::forward<G>(g)) {}
+    void call(const chat_chunk& chunk) override { f(chunk); }
+    F f;
+  };
+  std::unique_ptr<callable> f_;
+};
+
+// The compiled operations under async_client's templates.
+KNOBS_DECL void start_create(std::shared_ptr<client_state> state, prepared_request request,
+                             create_handler handler);
+KNOBS_DECL void start_open_stream(std::shared_ptr<client_state> state, prepared_request request,
+                                  open_stream_handler handler);
+KNOBS_DECL void start_stream(std::shared_ptr<client_state> state, prepared_request request,
+                             chunk_function on_chunk, create_handler handler);
+
+// The initiations of async_client's operations (arguments as async_initiate
+// passes them: the handler first).
+struct initiate_create {
+  template <class Handler>
+  void operator()(Handler&& handler, std::shared_ptr<client_state> state,
+                  const boost::asio::any_io_executor& ex, prepared_request request) const {
+    start_create(std::move(state), std::move(request),
+                 create_handler(std::forward<Handler>(handler), ex));
+  }
+};
+
+struct initiate_open_stream {
+  template <class Handler>
+  void operator()(Handler&& handler, std::shared_ptr<client_state> state,
+                  const boost::asio::any_io_executor& ex, prepared_request request) const {
+    start_open_stream(std::move(state), std::move(request),
+                      open_stream_handler(std::forward<Handler>(handler), ex));
+  }
+};
+
+struct initiate_stream {
+  template <class Handler, class OnChunk>
+  void operator()(Handler&& handler, std::shared_ptr<client_state> state,
+                  const boost::asio::any_io_executor& ex, prepared_request request,
+                  OnChunk&& on_chunk) const {
+    start_stream(std::move(state), std::move(request),
+                 chunk_function(std::forward<OnChunk>(on_chunk)),
+                 create_handler(std::forward<Handler>(handler), ex));
+  }
 };
 
 } // namespace detail
@@ -137,20 +142,20 @@ private:
 /// tests/integration/threads.cpp checks this under ThreadSanitizer.
 class async_client {
 public:
+  /// The executor type of the client's operations.
+  using executor_type = boost::asio::any_io_executor;
+
   /// A client for `options.base_url` whose operations run on `ex`.
   /// \throws request_error if `options.check()` fails (bad base URL, missing
   /// key for api.openai.com, ...).
   /// \throws boost::system::system_error if `options.ca_file` cannot be read.
-  async_client(boost::asio::any_io_executor ex, client_options options)
-      : state_(make_state(std::move(ex), std::move(options))) {}
+  KNOBS_DECL async_client(executor_type ex, client_options options);
 
   /// The executor the client's operations run on.
-  const boost::asio::any_io_executor& get_executor() const noexcept {
-    return state_->executor();
-  }
+  KNOBS_DECL const executor_type& get_executor() const noexcept;
 
   /// The options the client was made with.
-  const client_options& options() const noexcept { return state_->options(); }
+  KNOBS_DECL const client_options& options() const noexcept;
 
   /// Sends `request` to `POST {base_url}/chat/completions`, retrying as the
   /// options say, and completes with `void(std::exception_ptr, chat_completion)`.
@@ -165,13 +170,12 @@ public:
   ///
   /// A request with `stream(true)` is refused (`request_error`): read it with
   /// `async_stream` or `async_open_stream`.
-  template <class CompletionToken>
-  auto async_create(const chat_request& request, CompletionToken&& token) {
-    std::optional<error_info> rejected;
-    std::string body = prepare(request, false, rejected);
-    return boost::asio::async_compose<CompletionToken, void(std::exception_ptr, chat_completion)>(
-        detail::request_op<chat_completion>(state_, std::move(body), std::move(rejected)), token,
-        state_->executor());
+  template <class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
+  auto async_create(const chat_request& request,
+                    CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+    return boost::asio::async_initiate<CompletionToken,
+                                       void(std::exception_ptr, chat_completion)>(
+        detail::initiate_create{}, token, state_, get_executor(), prepare(request, false));
   }
 
   /// Sends `request` with `"stream": true` (set for you when the request does
@@ -183,13 +187,12 @@ public:
   /// up to the head of the response: an error status is retried like any
   /// other, but once the stream is open nothing is retried (its bytes may
   /// already have been shown). Terminal cancellation closes the connection.
-  template <class CompletionToken>
-  auto async_open_stream(const chat_request& request, CompletionToken&& token) {
-    std::optional<error_info> rejected;
-    std::string body = prepare(request, true, rejected);
-    return boost::asio::async_compose<CompletionToken, void(std::exception_ptr, chat_stream)>(
-        detail::request_op<chat_stream>(state_, std::move(body), std::move(rejected)), token,
-        state_->executor());
+  template <class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
+  auto async_open_stream(const chat_request& request,
+                         CompletionToken&& token
+                             BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+    return boost::asio::async_initiate<CompletionToken, void(std::exception_ptr, chat_stream)>(
+        detail::initiate_open_stream{}, token, state_, get_executor(), prepare(request, true));
   }
 
   /// Streams `request` (as `async_open_stream`), calls
@@ -201,61 +204,25 @@ public:
   /// stream, and the operation then completes with that exception (the
   /// connection is closed). On any failure the completion is empty: chunks
   /// already delivered are all the caller gets.
-  template <class OnChunk, class CompletionToken>
-  auto async_stream(const chat_request& request, OnChunk&& on_chunk, CompletionToken&& token) {
-    std::optional<error_info> rejected;
-    std::string body = prepare(request, true, rejected);
-    return boost::asio::async_compose<CompletionToken, void(std::exception_ptr, chat_completion)>(
-        detail::stream_op<std::decay_t<OnChunk>>(state_, std::move(body), std::move(rejected),
-                                                 std::forward<OnChunk>(on_chunk)),
-        token, state_->executor());
+  template <class OnChunk,
+            class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
+  auto async_stream(const chat_request& request, OnChunk&& on_chunk,
+                    CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+    return boost::asio::async_initiate<CompletionToken,
+                                       void(std::exception_ptr, chat_completion)>(
+        detail::initiate_stream{}, token, state_, get_executor(), prepare(request, true),
+        std::forward<OnChunk>(on_chunk));
   }
 
   /// Connections open now (idle or busy), and idle in the keep-alive pool.
-  std::size_t open_connections() const noexcept { return state_->open_connections(); }
-  std::size_t idle_connections() const noexcept { return state_->idle_connections(); }
+  KNOBS_DECL std::size_t open_connections() const noexcept;
+  KNOBS_DECL std::size_t idle_connections() const noexcept;
 
 private:
-  static std::shared_ptr<detail::client_state> make_state(boost::asio::any_io_executor ex,
-                                                          client_options options) {
-    options.check().value();
-    auto ep = detail::parse_base_url(options.base_url).value();
-    return std::make_shared<detail::client_state>(std::move(ex), std::move(options),
-                                                  std::move(ep));
-  }
+  friend class client; // runs the operations without type erasure
 
   // The body to send, or (in `rejected`) why nothing may be sent.
-  std::string prepare(const chat_request& request, bool streaming,
-                      std::optional<error_info>& rejected) const {
-    if (streaming && request.stream() != true) {
-      chat_request copy = request;
-      copy.stream(true);
-      return prepare(copy, true, rejected);
-    }
-    if (!streaming && request.stream() == true) {
-      rejected = make_error(errc::invalid_request,
-                            "the request has stream(true), so its answer is a stream of events: "
-                            "read it with stream(), async_stream() or async_open_stream(), or "
-                            "drop stream(true) to use create()",
-                            "stream");
-      return {};
-    }
-    if (auto v = request.validate(); !v) {
-      rejected = v.error();
-      return {};
-    }
-    const client_options& o = state_->options();
-    for (const warning& w : request.warnings()) {
-      if (o.strict) {
-        rejected = make_error(errc::strict_warning,
-                              "strict mode: " + std::string(to_string(w.code)) + ": " + w.message);
-        return {};
-      }
-      if (o.on_warning)
-        o.on_warning(w);
-    }
-    return detail::write_request(request); // validate() covered to_json's checks
-  }
+  KNOBS_DECL detail::prepared_request prepare(const chat_request& request, bool streaming) const;
 
   std::shared_ptr<detail::client_state> state_;
 };
@@ -266,21 +233,20 @@ class client {
 public:
   /// A client for `options.base_url`.
   /// \throws request_error if the options are unusable (see `client_options::check`).
-  explicit client(client_options options) : async_(ioc_.get_executor(), std::move(options)) {}
+  KNOBS_DECL explicit client(client_options options);
+  KNOBS_DECL ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
 
   /// Sends the request and returns the completion.
   /// \throws request_error (invalid request, or a warning in strict mode),
   /// an `api_error` subclass by status (`bad_request_error`, `rate_limit_error`,
   /// ...), `connection_error`, `timeout_error` or `parse_error`.
-  chat_completion create(const chat_request& request) {
-    return value_or_throw(run([&](outcome_handler h) { async_.async_create(request, h); }));
-  }
+  KNOBS_DECL chat_completion create(const chat_request& request);
 
   /// The non-throwing form of `create`: the completion, or the `error_info`
   /// of the exception `create` would throw.
-  result<chat_completion> try_create(const chat_request& request) {
-    return to_result(run([&](outcome_handler h) { async_.async_create(request, h); }));
-  }
+  KNOBS_DECL result<chat_completion> try_create(const chat_request& request);
 
   /// Streams the request (`"stream": true` is set for you), calls
   /// `on_chunk(const chat_chunk&)` with each chunk as it arrives, and returns
@@ -291,93 +257,39 @@ public:
   /// `stream_idle_timeout`, `connection_error` when it breaks. An exception
   /// thrown by `on_chunk` stops the stream and propagates.
   template <class OnChunk> chat_completion stream(const chat_request& request, OnChunk&& on_chunk) {
-    return value_or_throw(stream_erased(request, std::ref(on_chunk)));
+    return stream_erased(request, detail::chunk_function(std::ref(on_chunk)));
   }
 
   /// The non-throwing form of `stream`. An exception thrown by `on_chunk`
   /// still propagates (it is the caller's, not knobs').
   template <class OnChunk>
   result<chat_completion> try_stream(const chat_request& request, OnChunk&& on_chunk) {
-    outcome o = stream_erased(request, std::ref(on_chunk));
-    if (o.failure && !is_knobs_error(o.failure))
-      std::rethrow_exception(o.failure);
-    return to_result(std::move(o));
+    return try_stream_erased(request, detail::chunk_function(std::ref(on_chunk)));
   }
 
   /// The options the client was made with.
-  const client_options& options() const noexcept { return async_.options(); }
+  KNOBS_DECL const client_options& options() const noexcept;
 
   /// The underlying asynchronous client (its executor runs only during calls).
-  async_client& async() noexcept { return async_; }
+  KNOBS_DECL async_client& async() noexcept;
 
 private:
-  struct outcome {
-    std::exception_ptr failure;
-    chat_completion value;
-  };
+  struct state;
 
-  // The completion handler of every blocking call: one type, so each
-  // operation is instantiated once however many call sites there are.
-  struct outcome_handler {
-    outcome* out;
-    void operator()(std::exception_ptr e, chat_completion r) const {
-      out->failure = std::move(e);
-      out->value = std::move(r);
-    }
-  };
+  // Every caller's chunk function is type-erased, so the streaming machinery
+  // is compiled once, not once per lambda.
+  KNOBS_DECL chat_completion stream_erased(const chat_request& request,
+                                           detail::chunk_function on_chunk);
+  KNOBS_DECL result<chat_completion> try_stream_erased(const chat_request& request,
+                                                       detail::chunk_function on_chunk);
 
-  // Runs one operation to its end on the calling thread.
-  template <class Initiate> outcome run(Initiate initiate) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    outcome out;
-    initiate(outcome_handler{&out});
-    ioc_.restart();
-    ioc_.run();
-    return out;
-  }
-
-  // Every caller's chunk function goes through one std::function, so the
-  // streaming machinery is compiled once, not once per lambda.
-  outcome stream_erased(const chat_request& request,
-                        std::function<void(const chat_chunk&)> on_chunk) {
-    return run([&](outcome_handler handler) {
-      async_.async_stream(request, std::move(on_chunk), handler);
-    });
-  }
-
-  static chat_completion value_or_throw(outcome o) {
-    if (o.failure)
-      std::rethrow_exception(o.failure);
-    return std::move(o.value);
-  }
-
-  static bool is_knobs_error(const std::exception_ptr& e) {
-    try {
-      std::rethrow_exception(e);
-    } catch (const error&) {
-      return true;
-    } catch (...) {
-      return false;
-    }
-  }
-
-  static result<chat_completion> to_result(outcome o) {
-    if (!o.failure)
-      return std::move(o.value);
-    try {
-      std::rethrow_exception(o.failure);
-    } catch (const error& e) {
-      return e.info();
-    } catch (const std::exception& e) {
-      return make_error(errc::connection_error, e.what());
-    }
-  }
-
-  std::mutex mutex_;
-  boost::asio::io_context ioc_;
-  async_client async_;
+  std::unique_ptr<state> state_;
 };
 
 } // namespace knobs
+
+#ifdef KNOBS_HEADER_ONLY
+#include <knobs/impl/client.ipp>
+#endif
 
 #endif

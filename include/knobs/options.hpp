@@ -7,17 +7,13 @@
 /// How a client reaches its server: `knobs::client_options`.
 
 #include <knobs/chat_request.hpp>
-#include <knobs/detail/url.hpp>
+#include <knobs/detail/config.hpp>
 #include <knobs/error.hpp>
 #include <knobs/version.hpp>
 
-#include <boost/beast/core/string.hpp>
-
 #include <chrono>
 #include <cstddef>
-#include <cstdlib>
 #include <functional>
-#include <iostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,44 +21,10 @@
 
 namespace knobs {
 
-namespace detail {
-
-// Why `value` cannot be an HTTP field value (RFC 9110: visible characters,
-// space, tab and bytes from 0x80), or an empty string when it can. A CR or LF
-// would end the field and let the rest pass as fields of its own.
-inline std::string field_value_problem(std::string_view value) {
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c < 0x20 && c != '\t') || c == 0x7F) {
-      static constexpr char hex[] = "0123456789ABCDEF";
-      return std::string("contains the control character 0x") + hex[c >> 4] + hex[c & 0xF] +
-             (c == '\r' || c == '\n' ? ", which would end the header field" : "");
-    }
-  }
-  return {};
-}
-
-// Why `name` cannot be an HTTP field name (a token: letters, digits and
-// !#$%&'*+-.^_`|~), or an empty string when it can.
-inline std::string field_name_problem(std::string_view name) {
-  if (name.empty())
-    return "is empty";
-  for (const char c : name) {
-    const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!token)
-      return "contains a character that is not allowed in a header name";
-  }
-  return {};
-}
-
-} // namespace detail
 
 /// The default `on_warning`: one line on stderr, e.g.
 /// `knobs: warning [temperature_and_top_p]: temperature and top_p are both set ...`.
-inline void print_warning(const warning& w) {
-  std::cerr << "knobs: warning [" << to_string(w.code) << "]: " << w.message << '\n';
-}
+KNOBS_DECL void print_warning(const warning& w);
 
 /// Everything a client needs to know about its server. The defaults talk to
 /// OpenAI; `from_env()` reads the variables the official clients read.
@@ -147,71 +109,20 @@ struct client_options {
   /// (an unset or empty variable keeps the default). A missing key is an error
   /// for api.openai.com and allowed for any other server.
   /// \throws request_error (`where()` == "OPENAI_API_KEY" or "base_url").
-  static client_options from_env() { return try_from_env().value(); }
+  KNOBS_DECL static client_options from_env();
 
   /// The non-throwing form of `from_env()`.
-  static result<client_options> try_from_env() {
-    client_options o;
-    auto env = [](const char* name) {
-      const char* v = std::getenv(name);
-      return std::string(v ? v : "");
-    };
-    if (auto v = env("OPENAI_BASE_URL"); !v.empty())
-      o.base_url = v;
-    o.api_key = env("OPENAI_API_KEY");
-    o.organization = env("OPENAI_ORG_ID");
-    o.project = env("OPENAI_PROJECT_ID");
-    if (auto r = o.check(); !r)
-      return r.error();
-    return o;
-  }
+  KNOBS_DECL static result<client_options> try_from_env();
 
   /// What a client checks when it is made: a usable `base_url`, and a key
   /// when the server is api.openai.com.
-  result<void> check() const {
-    auto ep = detail::parse_base_url(base_url);
-    if (!ep)
-      return ep.error();
-    if (api_key.empty() && ep->host == "api.openai.com")
-      return make_error(errc::invalid_request,
-                        "an API key is required for api.openai.com: set OPENAI_API_KEY, or "
-                        "client_options::api_key, or point OPENAI_BASE_URL at another server",
-                        "OPENAI_API_KEY");
-    // Every string that goes into a header field. The key's own characters
-    // are never quoted.
-    const std::pair<const char*, const std::string*> fields[] = {
-        {"api_key", &api_key}, {"organization", &organization}, {"project", &project},
-        {"user_agent", &user_agent}};
-    for (const auto& [name, value] : fields)
-      if (std::string problem = detail::field_value_problem(*value); !problem.empty())
-        return make_error(errc::invalid_request, std::string(name) + " " + problem, name);
-    for (std::size_t i = 0; i < headers.size(); ++i) {
-      const auto& [name, value] = headers[i];
-      const std::string where = "headers[" + std::to_string(i) + "]";
-      if (std::string problem = detail::field_name_problem(name); !problem.empty())
-        return make_error(errc::invalid_request, where + ": the name " + problem, where);
-      if (boost::beast::iequals(name, "content-length") ||
-          boost::beast::iequals(name, "transfer-encoding"))
-        return make_error(errc::invalid_request,
-                          where + ": " + name + " is set by knobs from the body", where);
-      if (std::string problem = detail::field_value_problem(value); !problem.empty())
-        return make_error(errc::invalid_request,
-                          where + ": the value of " + name + " " + problem, where);
-    }
-    if (max_retries < 0)
-      return make_error(errc::invalid_request, "max_retries must be >= 0", "max_retries");
-    if (max_event_bytes == 0)
-      return make_error(errc::invalid_request, "max_event_bytes must be >= 1", "max_event_bytes");
-    if (stream_idle_timeout.count() <= 0)
-      return make_error(errc::invalid_request, "stream_idle_timeout must be positive",
-                        "stream_idle_timeout");
-    if (max_connections == 0)
-      return make_error(errc::invalid_request, "max_connections must be >= 1",
-                        "max_connections");
-    return {};
-  }
+  KNOBS_DECL result<void> check() const;
 };
 
 } // namespace knobs
+
+#ifdef KNOBS_HEADER_ONLY
+#include <knobs/impl/options.ipp>
+#endif
 
 #endif

@@ -17,4 +17,11 @@
 #error "<knobs/src.hpp> is for KNOBS_SEPARATE_COMPILATION: define it for every translation unit of the program, or leave this file out (knobs is header-only by default)"
 #endif
 
+#include <knobs/impl/api_error.ipp>
+#include <knobs/impl/chat_chunk.ipp>
+#include <knobs/impl/chat_completion.ipp>
+#include <knobs/impl/chat_stream.ipp>
+#include <knobs/impl/client.ipp>
+#include <knobs/impl/options.ipp>
+
 #endif

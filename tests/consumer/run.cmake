@@ -1,7 +1,9 @@
 # Builds and runs a tiny program that uses knobs the way a user would.
 #   MODE=find_package:     install knobs into a fresh prefix, then find_package(knobs)
 #   MODE=add_subdirectory: vendor the source tree with add_subdirectory
-# The program prints the request it would send; the test checks it ran.
+# The program is built twice, on knobs::knobs (header-only) and on
+# knobs::knobs_compiled; each prints the request it would send and the
+# connection_error of sending it to a closed port, and the test checks both.
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 
@@ -31,8 +33,11 @@ endif()
 
 run(${CMAKE_COMMAND} -S "${CONSUMER}" -B "${WORK_DIR}/consumer-build" ${consumer_args})
 run(${CMAKE_COMMAND} --build "${WORK_DIR}/consumer-build")
-run("${WORK_DIR}/consumer-build/consumer")
-if(NOT last_output MATCHES "\"temperature\":0.7")
-  message(FATAL_ERROR "the consumer ran but printed something unexpected:\n${last_output}")
-endif()
-message(STATUS "consumer (${MODE}) built and ran:\n${last_output}")
+foreach(program consumer_header_only consumer_compiled)
+  run("${WORK_DIR}/consumer-build/${program}")
+  if(NOT last_output MATCHES "\"temperature\":0.7" OR
+     NOT last_output MATCHES "connection_error: the connection to 127.0.0.1:1 failed")
+    message(FATAL_ERROR "${program} ran but printed something unexpected:\n${last_output}")
+  endif()
+  message(STATUS "${program} (${MODE}) built and ran:\n${last_output}")
+endforeach()

@@ -8,6 +8,7 @@
 // (`{"error": "text"}` keeps the text as the message; an integer `code` is
 // kept in decimal).
 #include <knobs/api_error.hpp>
+#include <knobs/detail/json_read.hpp>
 
 #include "fuzz.hpp"
 

@@ -8,6 +8,7 @@
 // choice per element of `choices`, indexes, content, roles, usage), leaves
 // the client's fields alone, and parses again the same from its own `raw`.
 #include <knobs/chat_completion.hpp>
+#include <knobs/detail/json_read.hpp>
 
 #include "fuzz.hpp"
 

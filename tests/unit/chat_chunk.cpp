@@ -1,6 +1,7 @@
 // Tests of knobs/chat_chunk.hpp: every server's stream fixture, chunk by chunk
 // and folded by chat_accumulator, and the errors for bodies that are not a chunk.
 #include <knobs/chat_chunk.hpp>
+#include <knobs/detail/json_read.hpp> // detail::read_scratch_object
 
 #include <doctest/doctest.h>
 

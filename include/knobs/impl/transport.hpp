@@ -1,7 +1,7 @@
 // knobs — a C++ client for OpenAI-compatible chat-completion servers.
 // Distributed under the Boost Software License, Version 1.0.
-#ifndef KNOBS_DETAIL_TRANSPORT_HPP
-#define KNOBS_DETAIL_TRANSPORT_HPP
+#ifndef KNOBS_IMPL_TRANSPORT_HPP
+#define KNOBS_IMPL_TRANSPORT_HPP
 
 // The machinery under knobs::async_client: a connection (plain or TLS), the
 // per-client state with its keep-alive pool, the composed operation that sends

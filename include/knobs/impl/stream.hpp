@@ -1,7 +1,7 @@
 // knobs — a C++ client for OpenAI-compatible chat-completion servers.
 // Distributed under the Boost Software License, Version 1.0.
-#ifndef KNOBS_DETAIL_STREAM_HPP
-#define KNOBS_DETAIL_STREAM_HPP
+#ifndef KNOBS_IMPL_STREAM_HPP
+#define KNOBS_IMPL_STREAM_HPP
 
 // The operation under knobs::chat_stream::async_next: read the body of a
 // text/event-stream piece by piece, frame it into events, and turn each event
@@ -10,7 +10,7 @@
 #include <knobs/api_error.hpp>
 #include <knobs/chat_chunk.hpp>
 #include <knobs/detail/sse.hpp>
-#include <knobs/detail/transport.hpp>
+#include <knobs/impl/transport.hpp>
 #include <knobs/error.hpp>
 
 #include <boost/asio/coroutine.hpp>
@@ -210,7 +210,8 @@ inline bool read_done(stream_state& s, boost::system::error_code ec, bool cancel
   return true;
 }
 
-// Reads the next chunk of a stream; completes with
+// Reads the next chunk of a stream (never a null one: chat_stream completes
+// those itself); completes with
 // void(std::exception_ptr, std::optional<chat_chunk>), an empty optional at
 // the end of the stream.
 class next_op : boost::asio::coroutine {
@@ -221,13 +222,6 @@ public:
 
   template <class Self>
   void operator()(Self& self, boost::system::error_code ec, std::size_t) {
-    if (!s_) { // a default-constructed stream: already at its end
-      if (!posted_) {
-        posted_ = true; // never complete inside the initiating call
-        return boost::asio::post(std::move(self));
-      }
-      return self.complete(std::exception_ptr(), std::optional<chat_chunk>());
-    }
     stream_state& s = *s_;
     BOOST_ASIO_CORO_REENTER(this) {
       if (s.reading) {
@@ -269,7 +263,6 @@ private:
   std::optional<chat_chunk> chunk_;
   poll_result result_ = poll_result::need_read;
   bool read_ = false;
-  bool posted_ = false;
 };
 
 } // namespace detail

@@ -1,0 +1,77 @@
+// knobs — a C++ client for OpenAI-compatible chat-completion servers.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef KNOBS_DETAIL_ERASED_HANDLER_HPP
+#define KNOBS_DETAIL_ERASED_HANDLER_HPP
+
+// A completion handler of any type behind one type, so that an operation is
+// compiled once (in <knobs/src.hpp>) whatever completion token its caller
+// uses: the Boost.MySQL and Boost.Redis way of putting a compiled operation
+// under a thin template.
+//
+// Not Asio 1.81's any_completion_handler: its associated executor
+// (any_completion_executor) cannot be required to be non-blocking, and
+// Beast's composed operations post through that requirement. This one
+// carries the handler's associated executor as an any_io_executor, which can,
+// and its associated cancellation slot; the handler's associated allocator is
+// not carried (the operations allocate with std::allocator).
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+namespace knobs {
+namespace detail {
+
+template <class Signature> class erased_handler;
+
+template <class... Args> class erased_handler<void(Args...)> {
+public:
+  using executor_type = boost::asio::any_io_executor;
+  using cancellation_slot_type = boost::asio::cancellation_slot;
+
+  // `handler` runs on its associated executor, or on `fallback` (the I/O
+  // object's executor) when it has none.
+  template <class Handler,
+            class = std::enable_if_t<!std::is_same_v<std::decay_t<Handler>, erased_handler>>>
+  erased_handler(Handler&& handler, const executor_type& fallback)
+      : executor_(boost::asio::get_associated_executor(handler, fallback)),
+        slot_(boost::asio::get_associated_cancellation_slot(handler)),
+        f_(std::make_unique<holder<std::decay_t<Handler>>>(std::forward<Handler>(handler))) {}
+
+  erased_handler(erased_handler&&) noexcept = default;
+  erased_handler& operator=(erased_handler&&) noexcept = default;
+
+  executor_type get_executor() const noexcept { return executor_; }
+  cancellation_slot_type get_cancellation_slot() const noexcept { return slot_; }
+
+  // Calls the handler, once.
+  void operator()(Args... args) {
+    std::unique_ptr<callable> f = std::move(f_);
+    f->call(std::move(args)...);
+  }
+
+private:
+  struct callable {
+    virtual ~callable() = default;
+    virtual void call(Args... args) = 0;
+  };
+  template <class Handler> struct holder final : callable {
+    template <class H> explicit holder(H&& h) : handler(std::forward<H>(h)) {}
+    void call(Args... args) override { std::move(handler)(std::move(args)...); }
+    Handler handler;
+  };
+
+  executor_type executor_;
+  cancellation_slot_type slot_;
+  std::unique_ptr<callable> f_;
+};
+
+} // namespace detail
+} // namespace knobs
+
+#endif

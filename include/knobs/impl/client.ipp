@@ -1,0 +1,302 @@
+// knobs — a C++ client for OpenAI-compatible chat-completion servers.
+// Distributed under the Boost Software License, Version 1.0.
+#ifndef KNOBS_IMPL_CLIENT_IPP
+#define KNOBS_IMPL_CLIENT_IPP
+
+// The compiled part of <knobs/client.hpp>: the operations behind
+// async_client's templates, and the blocking client.
+
+#include <knobs/client.hpp>
+#include <knobs/impl/stream.hpp>
+#include <knobs/impl/transport.hpp>
+
+#include <boost/asio/compose.hpp>
+#include <boost/asio/coroutine.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <mutex>
+
+namespace knobs {
+namespace detail {
+
+// Opens a stream, hands each chunk to `on_chunk`, and completes with the
+// chunks folded: void(std::exception_ptr, chat_completion). Chunks that are
+// already read are handed over in a loop, without a round through the
+// executor each.
+class stream_op : boost::asio::coroutine {
+public:
+  stream_op(std::shared_ptr<client_state> state, std::string body,
+            std::optional<error_info> rejected, chunk_function on_chunk)
+      : state_(std::move(state)), body_(std::move(body)), rejected_(std::move(rejected)),
+        on_chunk_(std::move(on_chunk)) {}
+
+  template <class Self>
+  void operator()(Self& self, std::exception_ptr e, std::shared_ptr<stream_state> opened) {
+    if (e)
+      return self.complete(std::move(e), chat_completion{});
+    s_ = std::move(opened);
+    (*this)(self, boost::system::error_code(), 0);
+  }
+
+  template <class Self> void operator()(Self& self) {
+    (*this)(self, boost::system::error_code(), 0);
+  }
+
+  template <class Self>
+  void operator()(Self& self, boost::system::error_code ec, std::size_t) {
+    BOOST_ASIO_CORO_REENTER(this) {
+      BOOST_ASIO_CORO_YIELD boost::asio::async_compose<
+          Self, void(std::exception_ptr, std::shared_ptr<stream_state>)>(
+          request_op<std::shared_ptr<stream_state>>(state_, std::move(body_),
+                                                    std::move(rejected_)),
+          self, state_->executor());
+      for (;;) {
+        for (;;) {
+          std::optional<chat_chunk> chunk;
+          const poll_result r = poll(*s_, chunk);
+          if (r == poll_result::need_read)
+            break;
+          if (r == poll_result::failed)
+            return self.complete(to_exception_ptr(*s_->failure), chat_completion{});
+          if (r == poll_result::end) {
+            chat_completion out = s_->folded.take();
+            out.request_id = s_->request_id;
+            out.retries = s_->retries;
+            return self.complete(std::exception_ptr(), std::move(out));
+          }
+          try {
+            on_chunk_(static_cast<const chat_chunk&>(*chunk));
+          } catch (...) {
+            // The caller's function stops the stream by throwing; it gets its
+            // own exception back, and the half-read connection is closed.
+            s_->close();
+            return self.complete(std::current_exception(), chat_completion{});
+          }
+        }
+        BOOST_ASIO_CORO_YIELD read_more(*s_, std::move(self));
+        if (!read_done(*s_, ec, self.cancelled() != boost::asio::cancellation_type::none))
+          return self.complete(to_exception_ptr(*s_->failure), chat_completion{});
+      }
+    }
+  }
+
+private:
+  std::shared_ptr<client_state> state_;
+  std::string body_;
+  std::optional<error_info> rejected_;
+  chunk_function on_chunk_;
+  std::shared_ptr<stream_state> s_;
+};
+
+
+// The operations, for any handler: the async_client's templates pass a
+// type-erased one, the blocking client its own.
+template <class Handler>
+void launch_create(std::shared_ptr<client_state> state, prepared_request request,
+                   Handler&& handler) {
+  auto ex = state->executor();
+  boost::asio::async_compose<Handler, void(std::exception_ptr, chat_completion)>(
+      request_op<chat_completion>(std::move(state), std::move(request.body),
+                                  std::move(request.rejected)),
+      handler, std::move(ex));
+}
+
+template <class Handler>
+void launch_stream(std::shared_ptr<client_state> state, prepared_request request,
+                   chunk_function on_chunk, Handler&& handler) {
+  auto ex = state->executor();
+  boost::asio::async_compose<Handler, void(std::exception_ptr, chat_completion)>(
+      stream_op(std::move(state), std::move(request.body), std::move(request.rejected),
+                std::move(on_chunk)),
+      handler, std::move(ex));
+}
+
+void start_create(std::shared_ptr<client_state> state, prepared_request request,
+                  create_handler handler) {
+  launch_create(std::move(state), std::move(request), std::move(handler));
+}
+
+void start_open_stream(std::shared_ptr<client_state> state, prepared_request request,
+                       open_stream_handler handler) {
+  auto ex = state->executor();
+  boost::asio::async_compose<open_stream_handler, void(std::exception_ptr, chat_stream)>(
+      request_op<chat_stream>(std::move(state), std::move(request.body),
+                              std::move(request.rejected)),
+      handler, std::move(ex));
+}
+
+void start_stream(std::shared_ptr<client_state> state, prepared_request request,
+                  chunk_function on_chunk, create_handler handler) {
+  launch_stream(std::move(state), std::move(request), std::move(on_chunk), std::move(handler));
+}
+
+} // namespace detail
+
+async_client::async_client(executor_type ex, client_options options) {
+  options.check().value();
+  auto ep = detail::parse_base_url(options.base_url).value();
+  state_ = std::make_shared<detail::client_state>(std::move(ex), std::move(options), std::move(ep));
+}
+
+const async_client::executor_type& async_client::get_executor() const noexcept {
+  return state_->executor();
+}
+
+const client_options& async_client::options() const noexcept { return state_->options(); }
+
+std::size_t async_client::open_connections() const noexcept {
+  return state_->open_connections();
+}
+
+std::size_t async_client::idle_connections() const noexcept {
+  return state_->idle_connections();
+}
+
+detail::prepared_request async_client::prepare(const chat_request& request, bool streaming) const {
+  detail::prepared_request out;
+  if (streaming && request.stream() != true) {
+    chat_request copy = request;
+    copy.stream(true);
+    return prepare(copy, true);
+  }
+  if (!streaming && request.stream() == true) {
+    out.rejected = make_error(errc::invalid_request,
+                              "the request has stream(true), so its answer is a stream of events: "
+                              "read it with stream(), async_stream() or async_open_stream(), or "
+                              "drop stream(true) to use create()",
+                              "stream");
+    return out;
+  }
+  if (auto v = request.validate(); !v) {
+    out.rejected = v.error();
+    return out;
+  }
+  const client_options& o = state_->options();
+  for (const warning& w : request.warnings()) {
+    if (o.strict) {
+      out.rejected = make_error(errc::strict_warning,
+                                "strict mode: " + std::string(to_string(w.code)) + ": " + w.message);
+      return out;
+    }
+    if (o.on_warning)
+      o.on_warning(w);
+  }
+  out.body = detail::write_request(request); // validate() covered to_json's checks
+  return out;
+}
+
+// The blocking client: an io_context of its own, run by each call until the
+// call's operation completes.
+struct client::state {
+  explicit state(client_options options) : async(ioc.get_executor(), std::move(options)) {}
+
+  std::mutex mutex;
+  boost::asio::io_context ioc;
+  async_client async;
+};
+
+namespace detail {
+
+// How a blocking call ended.
+struct outcome {
+  std::exception_ptr failure;
+  chat_completion value;
+};
+
+// The completion handler of every blocking call: one type, so each
+// operation is instantiated once.
+struct outcome_handler {
+  outcome* out;
+  void operator()(std::exception_ptr e, chat_completion r) const {
+    out->failure = std::move(e);
+    out->value = std::move(r);
+  }
+};
+
+inline chat_completion value_or_throw(outcome o) {
+  if (o.failure)
+    std::rethrow_exception(o.failure);
+  return std::move(o.value);
+}
+
+inline bool is_knobs_error(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const error&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+inline result<chat_completion> to_result(outcome o) {
+  if (!o.failure)
+    return std::move(o.value);
+  try {
+    std::rethrow_exception(o.failure);
+  } catch (const error& e) {
+    return e.info();
+  } catch (const std::exception& e) {
+    return make_error(errc::connection_error, e.what());
+  }
+}
+
+// Runs one operation to its end on the calling thread.
+template <class Initiate>
+outcome run_blocking(std::mutex& mutex, boost::asio::io_context& ioc, Initiate initiate) {
+  std::lock_guard<std::mutex> lock(mutex);
+  outcome out;
+  initiate(outcome_handler{&out});
+  ioc.restart();
+  ioc.run();
+  return out;
+}
+
+} // namespace detail
+
+client::client(client_options options) : state_(std::make_unique<state>(std::move(options))) {}
+
+client::~client() = default;
+
+chat_completion client::create(const chat_request& request) {
+  return detail::value_or_throw(detail::run_blocking(
+      state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
+        detail::launch_create(state_->async.state_, state_->async.prepare(request, false), h);
+      }));
+}
+
+result<chat_completion> client::try_create(const chat_request& request) {
+  return detail::to_result(detail::run_blocking(
+      state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
+        detail::launch_create(state_->async.state_, state_->async.prepare(request, false), h);
+      }));
+}
+
+chat_completion client::stream_erased(const chat_request& request,
+                                      detail::chunk_function on_chunk) {
+  return detail::value_or_throw(detail::run_blocking(
+      state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
+        detail::launch_stream(state_->async.state_, state_->async.prepare(request, true),
+                              std::move(on_chunk), h);
+      }));
+}
+
+result<chat_completion> client::try_stream_erased(const chat_request& request,
+                                                  detail::chunk_function on_chunk) {
+  detail::outcome o = detail::run_blocking(
+      state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
+        detail::launch_stream(state_->async.state_, state_->async.prepare(request, true),
+                              std::move(on_chunk), h);
+      });
+  if (o.failure && !detail::is_knobs_error(o.failure))
+    std::rethrow_exception(o.failure);
+  return detail::to_result(std::move(o));
+}
+
+const client_options& client::options() const noexcept { return state_->async.options(); }
+
+async_client& client::async() noexcept { return state_->async; }
+
+} // namespace knobs
+
+#endif
