@@ -23,10 +23,7 @@
 /// }};
 /// ```
 
-#include <boost/beast/core/string.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
+#include <knobs/detail/config.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -58,58 +55,21 @@ struct received_request {
 
   /// The value of the first header field called `name`, compared without
   /// regard to case; `std::nullopt` when there is none.
-  std::optional<std::string> header(std::string_view name) const {
-    for (const header_field& field : headers)
-      if (boost::beast::iequals(field.first, name))
-        return field.second;
-    return std::nullopt;
-  }
+  KNOBS_DECL std::optional<std::string> header(std::string_view name) const;
 };
 
 /// The body of an API error in the shape OpenAI sends:
 /// `{"error":{"message":...,"type":...,"param":...,"code":...}}`, with an
 /// absent `param` or `code` written as `null`.
-inline std::string api_error_body(std::string_view message, std::string_view type,
-                                  std::optional<std::string_view> param = std::nullopt,
-                                  std::optional<std::string_view> code = std::nullopt) {
-  auto optional_string = [](std::optional<std::string_view> s) -> boost::json::value {
-    if (!s)
-      return nullptr;
-    return boost::json::string(*s);
-  };
-  boost::json::object error;
-  error["message"] = boost::json::string(message);
-  error["type"] = boost::json::string(type);
-  error["param"] = optional_string(param);
-  error["code"] = optional_string(code);
-  boost::json::object body;
-  body["error"] = std::move(error);
-  return boost::json::serialize(body);
-}
+KNOBS_DECL std::string api_error_body(std::string_view message, std::string_view type,
+                                      std::optional<std::string_view> param = std::nullopt,
+                                      std::optional<std::string_view> code = std::nullopt);
 
 /// One Server-Sent Event as the bytes of a stream: every line of `data`
 /// (split at '\n') as a `data:` field, an `event:` field first when `event`
 /// is not empty, and the blank line that ends the event. `sse_event("[DONE]")`
 /// is `"data: [DONE]\n\n"`.
-inline std::string sse_event(std::string_view data, std::string_view event = {}) {
-  std::string out;
-  if (!event.empty()) {
-    out += "event: ";
-    out += event;
-    out += '\n';
-  }
-  for (;;) {
-    const std::size_t end = data.find('\n');
-    out += "data: ";
-    out += data.substr(0, end);
-    out += '\n';
-    if (end == std::string_view::npos)
-      break;
-    data.remove_prefix(end + 1);
-  }
-  out += '\n';
-  return out;
-}
+KNOBS_DECL std::string sse_event(std::string_view data, std::string_view event = {});
 
 /// How the loopback server answers one request. The defaults are a plain
 /// `200` with `Content-Type: application/json`, an empty body, and the
@@ -254,5 +214,9 @@ struct response_plan {
 
 } // namespace local
 } // namespace knobs
+
+#ifdef KNOBS_HEADER_ONLY
+#include <knobs/local/impl/response_plan.ipp>
+#endif
 
 #endif

@@ -14,7 +14,10 @@
 #include <knobs/detail/config.hpp>
 
 #if !defined(KNOBS_SEPARATE_COMPILATION)
-#error "<knobs/local/src.hpp> is for KNOBS_SEPARATE_COMPILATION: define it for every translation unit of the program, or leave this file out (knobs is header-only by default)"
+#error                                                                                             \
+    "<knobs/local/src.hpp> is for KNOBS_SEPARATE_COMPILATION: define it for every translation unit of the program, or leave this file out (knobs is header-only by default)"
 #endif
+
+#include <knobs/local/impl/response_plan.ipp>
 
 #endif
