@@ -18,6 +18,7 @@
     "<knobs/local/src.hpp> is for KNOBS_SEPARATE_COMPILATION: define it for every translation unit of the program, or leave this file out (knobs is header-only by default)"
 #endif
 
+#include <knobs/local/impl/certificate.ipp>
 #include <knobs/local/impl/response_plan.ipp>
 
 #endif
