@@ -21,5 +21,6 @@
 #include <knobs/local/impl/certificate.ipp>
 #include <knobs/local/impl/offline_model.ipp>
 #include <knobs/local/impl/response_plan.ipp>
+#include <knobs/local/impl/server.ipp>
 
 #endif

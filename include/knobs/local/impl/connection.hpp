@@ -1,7 +1,7 @@
 // knobs — a C++ client for OpenAI-compatible chat-completion servers.
 // Distributed under the Boost Software License, Version 1.0.
-#ifndef KNOBS_LOCAL_DETAIL_CONNECTION_HPP
-#define KNOBS_LOCAL_DETAIL_CONNECTION_HPP
+#ifndef KNOBS_LOCAL_IMPL_CONNECTION_HPP
+#define KNOBS_LOCAL_IMPL_CONNECTION_HPP
 
 // One accepted connection of knobs::local::server: read a request, ask the
 // handler for a plan, carry the plan out (faults included), repeat while the
