@@ -19,6 +19,7 @@
 #endif
 
 #include <knobs/local/impl/certificate.ipp>
+#include <knobs/local/impl/model_server.ipp>
 #include <knobs/local/impl/offline_model.ipp>
 #include <knobs/local/impl/response_plan.ipp>
 #include <knobs/local/impl/server.ipp>
