@@ -6,7 +6,10 @@
 /// \file
 /// A chat-completion request: the messages, a typed builder for every field of
 /// `POST /chat/completions`, its lint (`warnings()`), its checks (`validate()`)
-/// and its exact bytes (`to_json()`).
+/// and its exact bytes (`to_json()`). What goes into the fields has headers of
+/// its own, all included here: `message.hpp` (roles, content parts, messages),
+/// `response_format.hpp`, `tool.hpp` (tools and `tool_choice`), `tool_call.hpp`,
+/// `warning.hpp` (what `warnings()` returns) and `sampling.hpp` (the knobs).
 ///
 /// ```cpp
 /// auto request = knobs::chat_request{"gpt-oss-120b"}
@@ -65,10 +68,13 @@
 #include <knobs/detail/json_writer.hpp>
 #include <knobs/detail/number.hpp>
 #include <knobs/error.hpp>
+#include <knobs/message.hpp>
+#include <knobs/response_format.hpp>
 #include <knobs/sampling.hpp>
+#include <knobs/tool.hpp>
 #include <knobs/tool_call.hpp>
+#include <knobs/warning.hpp>
 
-#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstddef>
@@ -84,89 +90,8 @@
 namespace knobs {
 
 // ---------------------------------------------------------------------------
-// Messages
-
-/// Who wrote a message.
-enum class role { system, developer, user, assistant, tool };
-
-/// The JSON spelling: "system", "developer", "user", "assistant", "tool".
-constexpr std::string_view to_string(role r) noexcept {
-  switch (r) {
-  case role::system:
-    return "system";
-  case role::developer:
-    return "developer";
-  case role::user:
-    return "user";
-  case role::assistant:
-    return "assistant";
-  case role::tool:
-    return "tool";
-  }
-  return "";
-}
-
-/// How closely a vision model looks at an image: `auto_` lets the server choose
-/// (the trailing `_` only avoids the keyword; the JSON is "auto"), `low` is
-/// cheaper and coarser, `high` finer and costlier.
-enum class image_detail { auto_, low, high };
-
-/// The JSON spelling: "auto", "low", "high".
-constexpr std::string_view to_string(image_detail d) noexcept {
-  switch (d) {
-  case image_detail::auto_:
-    return "auto";
-  case image_detail::low:
-    return "low";
-  case image_detail::high:
-    return "high";
-  }
-  return "";
-}
-
-/// A text part of a message's content: `{"type":"text","text":text}`.
-struct text_part {
-  /// The text.
-  std::string text;
-};
-
-/// An image part of a user message's content:
-/// `{"type":"image_url","image_url":{"url":url,"detail":detail}}`.
-struct image_url_part {
-  /// An http(s) URL, or a `data:image/...;base64,...` URL. Must not be empty.
-  std::string url;
-  /// Omitted when unset (the server's default is "auto").
-  std::optional<image_detail> detail;
-};
-
-/// One part of a message's content. Only user messages may hold images;
-/// system, developer, assistant and tool messages take text parts only.
-using content_part = std::variant<text_part, image_url_part>;
-
-/// A message's content: none (`std::monostate`: only an assistant message that
-/// makes tool calls may have none), a string, or a non-empty list of parts.
-using message_content = std::variant<std::monostate, std::string, std::vector<content_part>>;
-
-/// One message of the conversation. The builder's `system()`, `developer()`,
-/// `user()`, `assistant()` and `tool()` make these; `chat_request::message()`
-/// takes one made by hand. Everything set here is written; `validate()` says
-/// which combinations the API rejects.
-struct message {
-  /// Who wrote it.
-  knobs::role role = knobs::role::user;
-  /// What it says (see `message_content`).
-  message_content content;
-  /// A name telling apart participants with the same role (system, developer,
-  /// user and assistant messages only).
-  std::optional<std::string> name;
-  /// The calls an assistant message made; omitted when empty.
-  std::vector<tool_call> tool_calls;
-  /// The call a tool message answers (required on tool messages, only there).
-  std::optional<std::string> tool_call_id;
-};
-
-// ---------------------------------------------------------------------------
-// Other field types
+// Other field types (messages, response formats, tools and warnings have
+// headers of their own: message.hpp, response_format.hpp, tool.hpp, warning.hpp)
 
 /// Options for a streamed response (`stream_options`, needs `stream(true)`).
 struct stream_options {
@@ -175,97 +100,6 @@ struct stream_options {
   /// OpenAI pads stream events with random characters against side-channel
   /// attacks; false turns that off to save bandwidth. Omitted when unset.
   std::optional<bool> include_obfuscation;
-};
-
-/// The schema of a `json_schema` response format.
-struct json_schema_format {
-  /// The format's name: 1 to 64 of a-z, A-Z, 0-9, `_` and `-`.
-  std::string name;
-  /// A JSON Schema the reply must match.
-  boost::json::object schema;
-  /// What the format is for, to help the model. Omitted when unset.
-  std::optional<std::string> description;
-  /// Enforce the schema exactly (OpenAI's structured outputs). Omitted when unset.
-  std::optional<bool> strict;
-};
-
-/// The shape of the reply: plain text, any JSON object, or JSON matching a schema.
-class response_format {
-public:
-  /// `{"type":"text"}`: the default.
-  static response_format text() { return response_format(kind::text, std::nullopt); }
-
-  /// `{"type":"json_object"}`: some JSON object. OpenAI rejects this unless a
-  /// message asks for JSON (the word "json" must appear in the messages).
-  static response_format json_object() { return response_format(kind::json_object, std::nullopt); }
-
-  /// `{"type":"json_schema","json_schema":{...}}`: JSON matching `format.schema`.
-  static response_format json_schema(json_schema_format format) {
-    return response_format(kind::json_schema, std::move(format));
-  }
-
-  /// "text", "json_object" or "json_schema".
-  std::string_view type() const noexcept {
-    switch (kind_) {
-    case kind::text:
-      return "text";
-    case kind::json_object:
-      return "json_object";
-    case kind::json_schema:
-      return "json_schema";
-    }
-    return "";
-  }
-
-  /// The schema of a "json_schema" format; empty for the other two.
-  const std::optional<json_schema_format>& schema() const noexcept { return schema_; }
-
-private:
-  enum class kind { text, json_object, json_schema };
-
-  response_format(kind k, std::optional<json_schema_format> s) : kind_(k), schema_(std::move(s)) {}
-
-  kind kind_;
-  std::optional<json_schema_format> schema_;
-};
-
-/// A function the model may call: `{"type":"function","function":{...}}`.
-struct function_tool {
-  /// 1 to 64 of a-z, A-Z, 0-9, `_` and `-`.
-  std::string name;
-  /// What the function does; the model reads it to decide when to call it.
-  std::optional<std::string> description;
-  /// A JSON Schema object for the arguments; omitted when unset (no arguments).
-  std::optional<boost::json::object> parameters;
-  /// Make the model follow `parameters` exactly (OpenAI). Omitted when unset.
-  std::optional<bool> strict;
-};
-
-/// Whether and which tool the model must call.
-class tool_choice {
-public:
-  /// "none": the model does not call a tool.
-  static tool_choice none() { return tool_choice("none", {}); }
-  /// "auto": the model decides (the default when tools are given). The
-  /// trailing `_` only avoids the keyword.
-  static tool_choice auto_() { return tool_choice("auto", {}); }
-  /// "required": the model calls at least one tool.
-  static tool_choice required() { return tool_choice("required", {}); }
-  /// `{"type":"function","function":{"name":name}}`: the model calls this
-  /// function, which must be one of the request's tools.
-  static tool_choice function(std::string name) { return tool_choice("function", std::move(name)); }
-
-  /// "none", "auto", "required", or "function" for a named function.
-  std::string_view mode() const noexcept { return mode_; }
-  /// The function's name when `mode()` is "function"; empty otherwise.
-  const std::string& function_name() const noexcept { return function_name_; }
-
-private:
-  tool_choice(std::string_view mode, std::string name)
-      : mode_(mode), function_name_(std::move(name)) {}
-
-  std::string_view mode_; // always one of the literals above
-  std::string function_name_;
 };
 
 /// The processing tier OpenAI serves a request on (`service_tier`). The
@@ -290,43 +124,6 @@ constexpr std::string_view to_string(service_tier t) noexcept {
   }
   return "";
 }
-
-// ---------------------------------------------------------------------------
-// Lint
-
-/// What `chat_request::warnings()` found: legal requests that probably do not
-/// do what their author meant.
-enum class warning_code {
-  /// temperature and top_p are both set.
-  temperature_and_top_p,
-  /// Two or more of the truncation knobs top_p, top_k and min_p are set.
-  several_truncation_knobs,
-  /// n > 1 at temperature 0: every choice is the same greedy answer.
-  n_at_temperature_zero,
-};
-
-/// A stable snake_case id for the code, fit for logs and for filtering:
-/// "temperature_and_top_p", "several_truncation_knobs", "n_at_temperature_zero".
-constexpr std::string_view to_string(warning_code c) noexcept {
-  switch (c) {
-  case warning_code::temperature_and_top_p:
-    return "temperature_and_top_p";
-  case warning_code::several_truncation_knobs:
-    return "several_truncation_knobs";
-  case warning_code::n_at_temperature_zero:
-    return "n_at_temperature_zero";
-  }
-  return "";
-}
-
-/// One suspicious-but-legal thing about a request.
-struct warning {
-  /// What kind of thing; stable across versions.
-  warning_code code;
-  /// What is set, why it is suspicious and what to do instead. The wording may
-  /// change between versions; match on `code`.
-  std::string message;
-};
 
 // ---------------------------------------------------------------------------
 // The request
@@ -893,7 +690,7 @@ inline std::optional<error_info> check_message(const message& m, std::size_t ind
   if (m.name) {
     if (api && m.role == role::tool)
       return invalid(at() + ".name", at() + " is a tool message with a name; only system, "
-                                        "developer, user and assistant messages take one");
+                                            "developer, user and assistant messages take one");
     if (auto e = check_utf8(*m.name, [&] { return at() + ".name"; }))
       return e;
   }
@@ -901,11 +698,11 @@ inline std::optional<error_info> check_message(const message& m, std::size_t ind
     if (api && (!m.tool_call_id || m.tool_call_id->empty()))
       return invalid(at() + ".tool_call_id",
                      at() + " is a tool message without a tool_call_id: give the id of the "
-                          "assistant's tool call it answers, as in .tool(call.id, result)");
+                            "assistant's tool call it answers, as in .tool(call.id, result)");
   } else if (api && m.tool_call_id) {
     return invalid(at() + ".tool_call_id", at() + " is a " + role_name() +
-                                             " message with a tool_call_id; only tool "
-                                             "messages answer tool calls");
+                                               " message with a tool_call_id; only tool "
+                                               "messages answer tool calls");
   }
   if (m.tool_call_id)
     if (auto e = check_utf8(*m.tool_call_id, [&] { return at() + ".tool_call_id"; }))
@@ -914,7 +711,7 @@ inline std::optional<error_info> check_message(const message& m, std::size_t ind
   if (std::holds_alternative<std::monostate>(m.content)) {
     if (api && m.role == role::assistant && m.tool_calls.empty())
       return invalid(at() + ".content", at() + " is an assistant message with neither content nor "
-                                           "tool_calls; give it text or tool calls");
+                                               "tool_calls; give it text or tool calls");
     if (api && m.role != role::assistant)
       return invalid(at() + ".content",
                      at() + ".content is missing: a " + role_name() + " message needs content");
@@ -925,7 +722,7 @@ inline std::optional<error_info> check_message(const message& m, std::size_t ind
     const auto& parts = std::get<std::vector<content_part>>(m.content);
     if (api && parts.empty())
       return invalid(at() + ".content", at() + ".content is an empty list of parts; give at least "
-                                           "one part, or a string");
+                                               "one part, or a string");
     for (std::size_t i = 0; i < parts.size(); ++i) {
       const auto part_at = [&at, i] { return at() + ".content" + at_index(i); };
       if (const auto* t = std::get_if<text_part>(&parts[i])) {
@@ -936,7 +733,7 @@ inline std::optional<error_info> check_message(const message& m, std::size_t ind
       const auto& image = std::get<image_url_part>(parts[i]);
       if (api && m.role != role::user)
         return invalid(part_at(), part_at() + " is an image in a " + role_name() +
-                                    " message; only user messages may hold images");
+                                      " message; only user messages may hold images");
       if (api && image.url.empty())
         return invalid(part_at() + ".image_url.url", part_at() + ".image_url.url is empty");
       if (auto e = check_utf8(image.url, [&] { return part_at() + ".image_url.url"; }))
@@ -947,8 +744,8 @@ inline std::optional<error_info> check_message(const message& m, std::size_t ind
   if (!m.tool_calls.empty()) {
     if (api && m.role != role::assistant)
       return invalid(at() + ".tool_calls", at() + " is a " + role_name() +
-                                             " message with tool_calls; only assistant "
-                                             "messages make tool calls");
+                                               " message with tool_calls; only assistant "
+                                               "messages make tool calls");
     for (std::size_t i = 0; i < m.tool_calls.size(); ++i) {
       const auto& call = m.tool_calls[i];
       const auto call_at = [&at, i] { return at() + ".tool_calls" + at_index(i); };

@@ -16,9 +16,13 @@
 #include <knobs/client.hpp>
 #include <knobs/distribution.hpp>
 #include <knobs/error.hpp>
+#include <knobs/message.hpp>
 #include <knobs/options.hpp>
+#include <knobs/response_format.hpp>
 #include <knobs/sampling.hpp>
+#include <knobs/tool.hpp>
 #include <knobs/tool_call.hpp>
 #include <knobs/version.hpp>
+#include <knobs/warning.hpp>
 
 #endif
