@@ -20,6 +20,7 @@
 #include <knobs/impl/api_error.ipp>
 #include <knobs/impl/chat_chunk.ipp>
 #include <knobs/impl/chat_completion.ipp>
+#include <knobs/impl/chat_request.ipp>
 #include <knobs/impl/chat_stream.ipp>
 #include <knobs/impl/client.ipp>
 #include <knobs/impl/options.ipp>

@@ -1,5 +1,9 @@
 #include <knobs/chat_request.hpp>
 
+// json_writer and find_invalid_utf8 are tested here too; with
+// KNOBS_SEPARATE_COMPILATION chat_request.hpp no longer brings them along.
+#include <knobs/detail/json_writer.hpp>
+
 #include <doctest/doctest.h>
 
 #include <boost/json/parse.hpp>
