@@ -49,7 +49,7 @@
 /// Knobs do not convert into each other, and none converts back to `double`
 /// implicitly: read a knob with `value()`.
 
-#include <knobs/detail/number.hpp>
+#include <knobs/detail/config.hpp>
 #include <knobs/error.hpp>
 
 #include <cstddef>
@@ -129,23 +129,14 @@ constexpr bool in_range(const int_range& r, std::int64_t v) noexcept {
   return v >= r.lo && v <= r.hi;
 }
 
-inline std::string describe(const real_range& r) {
-  if (r.hi == std::numeric_limits<double>::infinity())
-    return std::string(r.lo_open ? "finite and > " : "finite and >= ") + format_number(r.lo);
-  return (r.lo_open ? "in (" : "in [") + format_number(r.lo) + ", " + format_number(r.hi) + "]";
-}
+// The range in words: "in [0, 2]", "finite and > 0", ">= 1".
+KNOBS_DECL std::string describe(const real_range& r);
+KNOBS_DECL std::string describe(const int_range& r);
 
-inline std::string describe(const int_range& r) {
-  if (r.hi == std::numeric_limits<std::int64_t>::max())
-    return ">= " + format_number(r.lo);
-  return "in [" + format_number(r.lo) + ", " + format_number(r.hi) + "]";
-}
-
-template <class Range, class V> error_info out_of_range(const Range& r, V v) {
-  return make_error(errc::invalid_knob,
-                    std::string(r.name) + " must be " + describe(r) + ", got " + format_number(v),
-                    r.name);
-}
+// The errc::invalid_knob error for `v` outside `r`: it names the knob, its
+// range and the value given.
+KNOBS_DECL error_info out_of_range(const real_range& r, double v);
+KNOBS_DECL error_info out_of_range(const int_range& r, std::int64_t v);
 
 // Reaching this function while a knob literal is evaluated at compile time makes
 // the program ill-formed: the compiler names it, and the knob's range is in the
@@ -401,23 +392,7 @@ public:
   }
 
   /// The non-throwing form of `add`; on error the map is unchanged.
-  result<void> try_add(std::int64_t token_id, double bias) {
-    if (token_id < 0)
-      return make_error(errc::invalid_knob,
-                        "logit_bias token id must be >= 0, got " + detail::format_number(token_id),
-                        "logit_bias");
-    if (!detail::in_range(detail::real_range{"", -100.0, 100.0, false}, bias))
-      return make_error(errc::invalid_knob,
-                        "logit_bias[" + detail::format_number(token_id) +
-                            "] must be in [-100, 100], got " + detail::format_number(bias),
-                        "logit_bias");
-    if (!entries_.emplace(token_id, bias).second)
-      return make_error(errc::invalid_knob,
-                        "logit_bias token id " + detail::format_number(token_id) +
-                            " is given twice",
-                        "logit_bias");
-    return {};
-  }
+  KNOBS_DECL result<void> try_add(std::int64_t token_id, double bias);
 
   /// Token id -> bias, in ascending token-id order.
   const std::map<std::int64_t, double>& entries() const noexcept { return entries_; }
@@ -465,20 +440,7 @@ public:
   friend bool operator!=(const stop& a, const stop& b) { return !(a == b); }
 
 private:
-  static std::optional<error_info> check(const std::vector<std::string>& s) {
-    if (s.empty() || s.size() > 4)
-      return make_error(errc::invalid_knob,
-                        "stop must hold 1 to 4 sequences, got " +
-                            detail::format_number(static_cast<std::int64_t>(s.size())),
-                        "stop");
-    for (std::size_t i = 0; i < s.size(); ++i)
-      if (s[i].empty())
-        return make_error(errc::invalid_knob,
-                          "stop[" + detail::format_number(static_cast<std::int64_t>(i)) +
-                              "] must not be empty",
-                          "stop");
-    return std::nullopt;
-  }
+  KNOBS_DECL static std::optional<error_info> check(const std::vector<std::string>& s);
 
   std::vector<std::string> sequences_;
 };
@@ -514,18 +476,12 @@ inline std::ostream& operator<<(std::ostream& os, reasoning_effort e) { return o
 
 /// Reads the JSON spelling; anything else is an `errc::invalid_knob` error
 /// that lists the accepted values.
-inline result<reasoning_effort> parse_reasoning_effort(std::string_view s) {
-  for (auto e : {reasoning_effort::none, reasoning_effort::minimal, reasoning_effort::low,
-                 reasoning_effort::medium, reasoning_effort::high, reasoning_effort::xhigh,
-                 reasoning_effort::max})
-    if (to_string(e) == s)
-      return e;
-  return make_error(errc::invalid_knob,
-                    "reasoning_effort must be one of none, minimal, low, medium, high, xhigh, "
-                    "max, got \"" + std::string(s) + "\"",
-                    "reasoning_effort");
-}
+KNOBS_DECL result<reasoning_effort> parse_reasoning_effort(std::string_view s);
 
 } // namespace knobs
+
+#ifdef KNOBS_HEADER_ONLY
+#include <knobs/impl/sampling.ipp>
+#endif
 
 #endif

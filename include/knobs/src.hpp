@@ -24,5 +24,6 @@
 #include <knobs/impl/chat_stream.ipp>
 #include <knobs/impl/client.ipp>
 #include <knobs/impl/options.ipp>
+#include <knobs/impl/sampling.ipp>
 
 #endif
