@@ -71,12 +71,10 @@
 /// is not in it, a penalty with nothing generated) returns the distribution
 /// unchanged, to the bit.
 
-#include <knobs/detail/number.hpp>
+#include <knobs/detail/config.hpp>
 #include <knobs/error.hpp>
 #include <knobs/sampling.hpp>
 
-#include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -84,7 +82,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -131,12 +128,7 @@ struct token_count {
 using generated_counts = std::map<std::int64_t, std::uint64_t>;
 
 /// Counts the tokens generated so far, given their ids in order.
-inline generated_counts count_generated(const std::vector<std::int64_t>& ids) {
-  generated_counts counts;
-  for (auto id : ids)
-    ++counts[id];
-  return counts;
-}
+KNOBS_DECL generated_counts count_generated(const std::vector<std::int64_t>& ids);
 
 /// All the sampling knobs at once, for `distribution::apply(const sampling&)`.
 /// An unset knob does nothing. The order in which they apply is fixed (see the
@@ -247,31 +239,7 @@ public:
   }
 
   /// The non-throwing form of `from_logits`.
-  static result<distribution> try_from_logits(std::vector<token_logit> tokens) {
-    if (tokens.empty())
-      return no_tokens();
-    std::vector<token> scored;
-    scored.reserve(tokens.size());
-    std::unordered_set<std::int64_t> ids;
-    bool any_finite = false;
-    for (auto& t : tokens) {
-      if (auto e = check_id(t.id, ids))
-        return std::move(*e);
-      if (std::isnan(t.logit) || t.logit == std::numeric_limits<double>::infinity())
-        return make_error(errc::invalid_knob,
-                          "distribution: the logit of token " + detail::format_number(t.id) +
-                              " must be finite or -inf, got " + detail::format_number(t.logit),
-                          "distribution");
-      any_finite = any_finite || std::isfinite(t.logit);
-      scored.push_back(token{t.id, std::move(t.text), t.logit, 0.0});
-    }
-    if (!any_finite)
-      return make_error(errc::invalid_knob,
-                        "distribution: every logit is -inf; at least one token must have a "
-                        "finite logit",
-                        "distribution");
-    return distribution(std::move(scored));
-  }
+  KNOBS_DECL static result<distribution> try_from_logits(std::vector<token_logit> tokens);
 
   /// From counts: token i has probability count_i / sum of counts. Tokens with
   /// count 0 have probability zero and are left out.
@@ -282,32 +250,7 @@ public:
   }
 
   /// The non-throwing form of `from_counts`.
-  static result<distribution> try_from_counts(std::vector<token_count> tokens) {
-    if (tokens.empty())
-      return no_tokens();
-    std::vector<token> scored;
-    scored.reserve(tokens.size());
-    std::unordered_set<std::int64_t> ids;
-    bool any_positive = false;
-    for (auto& t : tokens) {
-      if (auto e = check_id(t.id, ids))
-        return std::move(*e);
-      if (!std::isfinite(t.count) || t.count < 0)
-        return make_error(errc::invalid_knob,
-                          "distribution: the count of token " + detail::format_number(t.id) +
-                              " must be finite and >= 0, got " + detail::format_number(t.count),
-                          "distribution");
-      any_positive = any_positive || t.count > 0;
-      // log(0) is -inf: left out by the normalization, as a -inf logit is.
-      scored.push_back(token{t.id, std::move(t.text), std::log(t.count), 0.0});
-    }
-    if (!any_positive)
-      return make_error(errc::invalid_knob,
-                        "distribution: every count is 0; at least one token must have a "
-                        "positive count",
-                        "distribution");
-    return distribution(std::move(scored));
-  }
+  KNOBS_DECL static result<distribution> try_from_counts(std::vector<token_count> tokens);
 
   // -- reading ----------------------------------------------------------------
 
@@ -362,15 +305,10 @@ public:
   /// The Shannon entropy in nats: -sum p ln p, >= 0. 0 when one token has all
   /// the mass; ln(n) for n equally likely tokens. How "undecided" the next
   /// token is: higher temperature raises it, truncation lowers it.
-  double entropy() const noexcept {
-    double h = 0.0;
-    for (const auto& t : entries_)
-      h -= t.probability * t.logprob;
-    return h > 0.0 ? h : 0.0;
-  }
+  KNOBS_DECL double entropy() const noexcept;
 
   /// The entropy in bits: `entropy() / ln 2`.
-  double entropy_bits() const noexcept { return entropy() / std::log(2.0); }
+  KNOBS_DECL double entropy_bits() const noexcept;
 
   // -- transformations: each returns a new, normalized distribution ------------
 
@@ -378,114 +316,45 @@ public:
   /// likelier), above 1 flattens, 1 changes nothing. T = 0 is greedy: the
   /// result holds only the most likely token (on a tie, the lowest id) with
   /// probability 1.
-  distribution apply(knobs::temperature t) const {
-    if (t.value() == 0.0)
-      return greedy();
-    if (t.value() == 1.0)
-      return *this;
-    std::vector<token> scored = entries_;
-    // Measured from the most likely token, whose logit stays exactly 0: a tiny
-    // T sends the others to -inf (left out), and nothing can become NaN.
-    const double top_logprob = entries_.front().logprob;
-    for (auto& e : scored)
-      e.logprob = (e.logprob - top_logprob) / t.value();
-    return distribution(std::move(scored));
-  }
+  KNOBS_DECL distribution apply(knobs::temperature t) const;
 
   /// top_k: keeps the k most likely tokens (ties at the boundary: the lower
   /// ids), renormalized. k >= size() changes nothing; k = 1 is greedy.
-  distribution apply(knobs::top_k k) const {
-    const auto k_value = static_cast<std::uint64_t>(k.value());
-    return truncated(k_value < entries_.size() ? static_cast<std::size_t>(k_value)
-                                               : entries_.size());
-  }
+  KNOBS_DECL distribution apply(knobs::top_k k) const;
 
   /// top_p (nucleus): keeps the smallest most-likely-first prefix whose
   /// probabilities sum to at least p (within 1e-12, so that rounding in the
   /// probabilities does not pull in one more token), renormalized. At least
   /// one token is always kept: p = 0 is greedy, p = 1 keeps every token.
-  distribution apply(knobs::top_p p) const {
-    std::size_t keep = 0;
-    double mass = 0.0;
-    while (keep < entries_.size()) {
-      mass += entries_[keep].probability;
-      ++keep;
-      if (mass >= p.value() - 1e-12)
-        break;
-    }
-    return truncated(keep);
-  }
+  KNOBS_DECL distribution apply(knobs::top_p p) const;
 
   /// min_p: keeps the tokens whose probability is at least min_p times the
   /// most likely token's (within a relative 1e-12), renormalized. 0 keeps
   /// every token; 1 keeps only the most likely token(s) (all of a tie).
-  distribution apply(knobs::min_p m) const {
-    if (m.value() == 0.0)
-      return *this;
-    // In log space: p_i >= m * p_max  <=>  logprob_i >= ln m + logprob_max.
-    const double threshold = std::log(m.value()) + entries_.front().logprob - 1e-12;
-    std::size_t keep = 1;
-    while (keep < entries_.size() && entries_[keep].logprob >= threshold)
-      ++keep;
-    return truncated(keep);
-  }
+  KNOBS_DECL distribution apply(knobs::min_p m) const;
 
   /// logit_bias: adds each bias to the logit of the token with that id. -100
   /// effectively bans a token (its probability falls by a factor e^100, about
   /// 2.7e43), +100 effectively forces it. Ids that are not here are ignored: a
   /// bias cannot add a token the distribution does not hold.
-  distribution apply(const knobs::logit_bias& bias) const {
-    std::vector<token> scored = entries_;
-    if (!add_bias(scored, bias))
-      return *this;
-    return distribution(std::move(scored));
-  }
+  KNOBS_DECL distribution apply(const knobs::logit_bias& bias) const;
 
   /// frequency_penalty, as OpenAI defines it: subtracts `count * penalty` from
   /// each token's logit, where count is how often it was generated so far.
   /// Negative penalties encourage repetition.
-  distribution apply(knobs::frequency_penalty penalty, const generated_counts& generated) const {
-    std::vector<token> scored = entries_;
-    if (!add_penalties(scored, generated, penalty.value(), 0.0))
-      return *this;
-    return distribution(std::move(scored));
-  }
+  KNOBS_DECL distribution apply(knobs::frequency_penalty penalty,
+                                const generated_counts& generated) const;
 
   /// presence_penalty, as OpenAI defines it: subtracts `penalty` from the logit
   /// of each token generated at least once so far. Negative penalties
   /// encourage repetition.
-  distribution apply(knobs::presence_penalty penalty, const generated_counts& generated) const {
-    std::vector<token> scored = entries_;
-    if (!add_penalties(scored, generated, 0.0, penalty.value()))
-      return *this;
-    return distribution(std::move(scored));
-  }
+  KNOBS_DECL distribution apply(knobs::presence_penalty penalty,
+                                const generated_counts& generated) const;
 
   /// Every knob set in `s`, in the documented order (see the top of this
   /// file): logit_bias and penalties, then temperature, then top_k, top_p,
   /// min_p. `generated` is what the penalties read; `s.seed` is not used.
-  distribution apply(const sampling& s, const generated_counts& generated = {}) const {
-    distribution d = *this;
-    if (!s.logit_bias.empty() || s.frequency_penalty || s.presence_penalty) {
-      // Bias and penalties are additive, so one pass does all three.
-      std::vector<token> scored = entries_;
-      const bool biased = add_bias(scored, s.logit_bias);
-      const bool penalized =
-          add_penalties(scored, generated, s.frequency_penalty ? s.frequency_penalty->value() : 0.0,
-                        s.presence_penalty ? s.presence_penalty->value() : 0.0);
-      if (biased || penalized)
-        d = distribution(std::move(scored));
-    }
-    if (s.temperature)
-      d = d.apply(*s.temperature);
-    if (s.top_k)
-      d = d.apply(*s.top_k);
-    if (s.top_p)
-      d = d.apply(*s.top_p);
-    if (s.min_p)
-      d = d.apply(*s.min_p);
-    return d;
-  }
+  KNOBS_DECL distribution apply(const sampling& s, const generated_counts& generated = {}) const;
 
   // -- sampling -----------------------------------------------------------------
 
@@ -495,17 +364,7 @@ public:
   /// probability exceeds u. The same seed gives the same indices everywhere,
   /// except when u falls within rounding of a cumulative probability (about
   /// one draw in 10^15): `std::exp` is not correctly rounded on every platform.
-  std::size_t sample_index(generator& gen) const noexcept {
-    // Scaled by the sum as computed here, so rounding cannot leave u past the end.
-    const double target = gen.uniform() * total_;
-    double cumulative = 0.0;
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
-      cumulative += entries_[i].probability;
-      if (target < cumulative)
-        return i;
-    }
-    return entries_.size() - 1;
-  }
+  KNOBS_DECL std::size_t sample_index(generator& gen) const noexcept;
 
   /// Draws one token (see `sample_index`); a reference into this distribution.
   const token& sample(generator& gen) const& noexcept { return entries_[sample_index(gen)]; }
@@ -517,86 +376,13 @@ public:
 private:
   // `scored` holds valid ids and logits (finite or -inf, at least one finite)
   // in `logprob`. Sorts, normalizes, and leaves out probability zero.
-  explicit distribution(std::vector<token> scored) : entries_(std::move(scored)) {
-    auto by_score = [](const token& a, const token& b) {
-      return a.logprob != b.logprob ? a.logprob > b.logprob : a.id < b.id;
-    };
-    // Sorted first so that the sum below, and hence every bit of the result,
-    // does not depend on the order the tokens came in.
-    std::sort(entries_.begin(), entries_.end(), by_score);
-    const double top = entries_.front().logprob;
-    double sum = 0.0;
-    for (const auto& e : entries_)
-      sum += std::exp(e.logprob - top);
-    const double log_norm = top + std::log(sum);
-    for (auto& e : entries_) {
-      e.logprob -= log_norm;
-      e.probability = std::exp(e.logprob);
-    }
-    // Subtracting log_norm can round distinct logits to one logprob: re-sort so
-    // ties are again in id order.
-    std::sort(entries_.begin(), entries_.end(), by_score);
-    while (entries_.back().probability == 0.0)
-      entries_.pop_back();
-    total_ = 0.0;
-    for (const auto& e : entries_)
-      total_ += e.probability;
-  }
+  KNOBS_DECL explicit distribution(std::vector<token> scored);
 
-  static error_info no_tokens() {
-    return make_error(errc::invalid_knob, "distribution: no tokens; at least one is needed",
-                      "distribution");
-  }
+  // Only the most likely token.
+  KNOBS_DECL distribution greedy() const;
 
-  static std::optional<error_info> check_id(std::int64_t id,
-                                            std::unordered_set<std::int64_t>& seen) {
-    if (id < 0)
-      return make_error(errc::invalid_knob,
-                        "distribution: a token id must be >= 0, got " + detail::format_number(id),
-                        "distribution");
-    if (!seen.insert(id).second)
-      return make_error(errc::invalid_knob,
-                        "distribution: token id " + detail::format_number(id) + " is given twice",
-                        "distribution");
-    return std::nullopt;
-  }
-
-  // These two say whether they changed a logit: when not, the caller returns
-  // the distribution as it was, to the bit, rather than renormalize it.
-  static bool add_bias(std::vector<token>& scored, const knobs::logit_bias& bias) {
-    bool changed = false;
-    if (bias.empty())
-      return changed;
-    for (auto& e : scored)
-      if (auto it = bias.entries().find(e.id); it != bias.entries().end() && it->second != 0.0) {
-        e.logprob += it->second;
-        changed = true;
-      }
-    return changed;
-  }
-
-  static bool add_penalties(std::vector<token>& scored, const generated_counts& generated,
-                            double frequency, double presence) {
-    bool changed = false;
-    if (generated.empty() || (frequency == 0.0 && presence == 0.0))
-      return changed;
-    for (auto& e : scored)
-      if (auto it = generated.find(e.id); it != generated.end() && it->second > 0) {
-        const double penalty = static_cast<double>(it->second) * frequency + presence;
-        e.logprob -= penalty;
-        changed = changed || penalty != 0.0;
-      }
-    return changed;
-  }
-
-  distribution greedy() const { return distribution(std::vector<token>{entries_.front()}); }
-
-  distribution truncated(std::size_t keep) const {
-    if (keep >= entries_.size())
-      return *this;
-    return distribution(
-        std::vector<token>(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(keep)));
-  }
+  // The `keep` most likely tokens, renormalized; this one when that is all.
+  KNOBS_DECL distribution truncated(std::size_t keep) const;
 
   std::vector<token> entries_;
   // The sum of the probabilities as sample_index adds them (1 within rounding).
@@ -604,5 +390,9 @@ private:
 };
 
 } // namespace knobs
+
+#ifdef KNOBS_HEADER_ONLY
+#include <knobs/impl/distribution.ipp>
+#endif
 
 #endif

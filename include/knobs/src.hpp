@@ -23,6 +23,7 @@
 #include <knobs/impl/chat_request.ipp>
 #include <knobs/impl/chat_stream.ipp>
 #include <knobs/impl/client.ipp>
+#include <knobs/impl/distribution.ipp>
 #include <knobs/impl/options.ipp>
 #include <knobs/impl/sampling.ipp>
 
