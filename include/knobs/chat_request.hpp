@@ -142,6 +142,16 @@ public:
   /// A request for `model`, e.g. "gpt-oss-120b".
   explicit chat_request(std::string model) : model_(std::move(model)) {}
 
+  /// Copies and moves are member-wise (a moved-from request is valid, its
+  /// fields unspecified). They are declared here and defaulted in the .ipp so
+  /// that, compiled separately, the code that copies some thirty fields is
+  /// compiled once rather than in every file that passes a request around.
+  KNOBS_DECL chat_request(const chat_request& other);
+  KNOBS_DECL chat_request(chat_request&& other) noexcept;
+  KNOBS_DECL chat_request& operator=(const chat_request& other);
+  KNOBS_DECL chat_request& operator=(chat_request&& other);
+  KNOBS_DECL ~chat_request();
+
   // -- model and messages ---------------------------------------------------
 
   /// Sets the model. Must not be empty (see `validate()`).

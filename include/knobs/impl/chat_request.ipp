@@ -3,8 +3,9 @@
 #ifndef KNOBS_IMPL_CHAT_REQUEST_IPP
 #define KNOBS_IMPL_CHAT_REQUEST_IPP
 
-// The compiled part of chat_request.hpp: the checks (validate(), and the
-// subset to_json runs), the lint, and the writer of the bytes. Header-only
+// The compiled part of chat_request.hpp: copying and moving a request, the
+// checks (validate(), and the subset to_json runs), the lint, and the writer
+// of the bytes. Header-only
 // builds include it at the end of chat_request.hpp; with
 // KNOBS_SEPARATE_COMPILATION, <knobs/src.hpp> does.
 
@@ -384,6 +385,12 @@ inline void write_message(json_writer& w, const message& m) {
 }
 
 } // namespace detail
+
+chat_request::chat_request(const chat_request& other) = default;
+chat_request::chat_request(chat_request&& other) noexcept = default;
+chat_request& chat_request::operator=(const chat_request& other) = default;
+chat_request& chat_request::operator=(chat_request&& other) = default;
+chat_request::~chat_request() = default;
 
 chat_request& chat_request::extra(std::string key, boost::json::value v) {
   for (const auto& field : detail::typed_fields)
