@@ -6,7 +6,7 @@
 /// \file
 /// How a client reaches its server: `knobs::client_options`.
 
-#include <knobs/chat_request.hpp>
+#include <knobs/warning.hpp>
 #include <knobs/detail/config.hpp>
 #include <knobs/error.hpp>
 #include <knobs/version.hpp>

@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include <knobs/detail/number.hpp>
+
 #include <boost/json/serialize.hpp>
 
 #include <cstdint>

@@ -332,6 +332,9 @@ struct exchange {
   // A failed reused connection was already replaced once without counting a
   // retry; the next failure counts.
   bool replaced_stale = false;
+  // The attempt's connection is open (and its TLS handshake done): a timeout
+  // from here on is the server's slowness, before it the connection's.
+  bool connected = false;
   int retries = 0;
   std::chrono::steady_clock::time_point deadline;
   // Made when first needed: most requests reuse a connection and never wait.
@@ -441,6 +444,7 @@ public:
     x->head.reset();
     x->streaming = false;
     x->reused = false;
+    x->connected = false;
     x->replaced_stale = false;
     x->retries = 0;
     x->resolved = {};
@@ -621,6 +625,7 @@ public:
         // Acquire a connection: an idle one, a new one, or wait for one.
         s.conn = c.take_idle();
         s.reused = s.conn != nullptr;
+        s.connected = false;
         if (!s.conn) {
           if (!c.may_open()) {
             s.wait_timer().expires_at(std::chrono::steady_clock::time_point::max());
@@ -659,6 +664,7 @@ public:
         }
 
         // One exchange, under the attempt's deadline.
+        s.connected = true;
         s.conn->expires_at(s.deadline);
         BOOST_ASIO_CORO_YIELD s.conn->async_write(s.request_head, s.body, std::move(self));
         if (ec || stopped(self))
@@ -839,7 +845,12 @@ private:
     const endpoint& ep = s.client->server();
     const std::string where = ep.host_header;
     error_info e;
-    if (ec == boost::beast::error::timeout) {
+    if (ec == boost::beast::error::timeout && !s.connected) {
+      e = make_error(errc::timeout,
+                     "could not connect to " + where + " within connect_timeout (" +
+                         std::to_string(o.connect_timeout.count()) + " ms; " +
+                         std::to_string(o.timeout.count()) + " ms per attempt)");
+    } else if (ec == boost::beast::error::timeout) {
       e = make_error(errc::timeout,
                      "no complete response from " + where + " within the timeout (" +
                          std::to_string(o.timeout.count()) + " ms per attempt, " +
