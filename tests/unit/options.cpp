@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
 
 namespace {
@@ -31,6 +32,33 @@ TEST_CASE("the defaults need only a key, and a local server needs none") {
   o = local();
   o.api_key.clear();
   CHECK(o.check().has_value());
+}
+
+TEST_CASE("every default is the one README.md documents") {
+  using namespace std::chrono_literals;
+  const knobs::client_options o;
+  CHECK(o.base_url == "https://api.openai.com/v1");
+  CHECK(o.api_key.empty());
+  CHECK(o.organization.empty());
+  CHECK(o.project.empty());
+  CHECK(o.headers.empty());
+  CHECK(o.timeout == 600s);
+  CHECK(o.connect_timeout == 5s);
+  CHECK(o.stream_idle_timeout == 300s);
+  CHECK(o.max_retries == 2);
+  CHECK(o.max_retry_after == 60s);
+  CHECK(o.max_connections == 16);
+  CHECK(o.max_response_bytes == 64u * 1024 * 1024);
+  CHECK(o.max_event_bytes == 16u * 1024 * 1024);
+  CHECK(o.ca_file.empty());
+  CHECK_FALSE(o.insecure_skip_tls_verify);
+  CHECK(o.user_agent == knobs::default_user_agent);
+  using warning_function = void (*)(const knobs::warning&);
+  const warning_function* on_warning = o.on_warning.target<warning_function>();
+  REQUIRE(on_warning != nullptr);
+  const bool prints_warnings = *on_warning == &knobs::print_warning;
+  CHECK(prints_warnings);
+  CHECK_FALSE(o.strict);
 }
 
 TEST_CASE("a CR or LF in a value that becomes a header is refused, naming the option") {
