@@ -519,6 +519,73 @@ constexpr const char* outcome_names[outcome_kinds] = {
     "other api_error",   "parse_error",      "request_error", "other knobs::error",
     "not a knobs::error"};
 
+// One way a request may end: how, after how many retries the client counted,
+// and at which of the server's attempts.
+struct ending {
+  outcome kind;
+  int retries;
+  std::uint64_t attempt;
+};
+
+// The outcome a fault gives to the attempt that is not retried.
+outcome final_outcome(fault f) {
+  switch (f) {
+  case fault::none:
+    return outcome::success;
+  case fault::reset:
+    return outcome::connection_error;
+  case fault::server_error:
+    return outcome::internal_server_error;
+  case fault::stall_silent:
+  case fault::stall_mid_body:
+    break;
+  }
+  return outcome::timeout_error;
+}
+
+// Every way request `i` may end under the schedule, from its `attempt`-th
+// attempt on, as the client's retry rules play out: a 200 ends it; a reset, a
+// 500 or a stall is retried, counted, while max_retries allows, else it ends
+// the request with its own error. One thing is left to timing: a reset on a
+// connection taken from the pool looks like a keep-alive connection the server
+// closed while idle, which the client retries once per request at once and
+// uncounted; whether the pool had a connection to give is not known here, so
+// both branches are followed.
+void endings(const config& c, std::size_t i, std::uint64_t attempt, int retries,
+             bool replaced_stale, std::vector<ending>& out) {
+  const fault f = fault_for(c.seed, i, attempt);
+  if (f == fault::none) {
+    out.push_back({outcome::success, retries, attempt});
+    return;
+  }
+  if (f == fault::reset && !replaced_stale)
+    endings(c, i, attempt + 1, retries, true, out);
+  if (retries >= c.max_retries)
+    out.push_back({final_outcome(f), retries, attempt});
+  else
+    endings(c, i, attempt + 1, retries + 1, replaced_stale, out);
+}
+
+// Whether the schedule lets request `i` end as `kind` after `retries` counted
+// retries, at the server's `attempt` when it is known.
+bool scheduled(const config& c, std::size_t i, outcome kind, int retries,
+               std::optional<std::uint64_t> attempt) {
+  std::vector<ending> possible;
+  endings(c, i, 0, 0, false, possible);
+  return std::any_of(possible.begin(), possible.end(), [&](const ending& e) {
+    return e.kind == kind && e.retries == retries && (!attempt || e.attempt == *attempt);
+  });
+}
+
+// The faults of request `i`'s first attempts, for a mismatch's report.
+std::string schedule_of(const config& c, std::size_t i) {
+  std::string text;
+  for (std::uint64_t a = 0; a < static_cast<std::uint64_t>(c.max_retries) + 2; ++a)
+    text += std::string(a == 0 ? "" : ", ") + fault_names[static_cast<std::size_t>(
+                                                   fault_for(c.seed, i, a))];
+  return text;
+}
+
 struct phase_stats {
   std::size_t requests = 0;
   double seconds = 0;
@@ -600,10 +667,11 @@ private:
     if (!e) {
       stats_.retries += static_cast<std::uint64_t>(r.retries);
       const std::optional<std::uint64_t> attempt = attempt_in(r.id, "chatcmpl-soak-", i);
-      if (!attempt || fault_for(config_.seed, i, *attempt) != fault::none ||
+      if (!attempt || !scheduled(config_, i, outcome::success, r.retries, attempt) ||
           r.text() != expected_text_ || r.request_id != "soak-" + tag(i, *attempt))
-        mismatch(i, "a success with id \"" + r.id + "\", request id \"" + r.request_id +
-                        "\" and text \"" + r.text() + "\"");
+        mismatch(i, "a success after " + std::to_string(r.retries) + " retries with id \"" +
+                        r.id + "\", request id \"" + r.request_id + "\" and text \"" +
+                        r.text() + "\"");
       return outcome::success;
     }
     try {
@@ -612,17 +680,24 @@ private:
       stats_.retries += static_cast<std::uint64_t>(x.info().retries);
     } catch (...) {
     }
+    // Each error must be one the faults scheduled for the request's attempts
+    // can give, after as many retries as the client counted.
     try {
       std::rethrow_exception(e);
-    } catch (const knobs::timeout_error&) {
+    } catch (const knobs::timeout_error& x) {
+      if (!scheduled(config_, i, outcome::timeout_error, x.info().retries, std::nullopt))
+        mismatch(i, "a timeout_error after " + std::to_string(x.info().retries) + " retries");
       return outcome::timeout_error;
-    } catch (const knobs::connection_error&) {
+    } catch (const knobs::connection_error& x) {
+      if (!scheduled(config_, i, outcome::connection_error, x.info().retries, std::nullopt))
+        mismatch(i, "a connection_error after " + std::to_string(x.info().retries) + " retries");
       return outcome::connection_error;
     } catch (const knobs::internal_server_error& x) {
       const std::optional<std::uint64_t> attempt = attempt_in(x.api().request_id, "soak-", i);
       if (x.api().status != 500 || !attempt ||
-          fault_for(config_.seed, i, *attempt) != fault::server_error)
-        mismatch(i, "a " + std::to_string(x.api().status) + " with request id \"" +
+          !scheduled(config_, i, outcome::internal_server_error, x.info().retries, attempt))
+        mismatch(i, "a " + std::to_string(x.api().status) + " after " +
+                        std::to_string(x.info().retries) + " retries with request id \"" +
                         x.api().request_id + "\"");
       return outcome::internal_server_error;
     } catch (const knobs::api_error& x) {
@@ -648,7 +723,9 @@ private:
 
   void mismatch(std::size_t i, const std::string& what) {
     ++mismatches_;
-    note("request " + std::to_string(i) + " got " + what + ", not what the server sent it");
+    note("request " + std::to_string(i) + " got " + what +
+         ", not what the server sent it (its attempts' faults: " + schedule_of(config_, i) +
+         ", ...)");
   }
 
   void note(std::string problem) {
