@@ -14,6 +14,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #if defined(__cpp_impl_coroutine)
@@ -29,7 +30,11 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <typeinfo>
 #include <vector>
+
+#include <poll.h>
+#include <sys/socket.h>
 
 using knobs::local::received_request;
 using knobs::local::response_plan;
@@ -349,10 +354,18 @@ TEST_CASE("each error status has its own exception class") {
   auto o = options_for(server);
   o.max_retries = 0;
   knobs::client client{o};
+  // The exact class, not one derived from it: a 418 is a plain api_error.
   auto fails_with = [&](int s, auto tag) {
     using expected = decltype(tag);
     status = s;
-    CHECK_THROWS_AS(client.create(lesson_request()), expected);
+    CAPTURE(s);
+    try {
+      client.create(lesson_request());
+      FAIL("create returned");
+    } catch (const knobs::api_error& e) {
+      CHECK(typeid(e) == typeid(expected));
+      CHECK(e.api().status == s);
+    }
   };
   fails_with(401, knobs::authentication_error{knobs::error_info{}});
   fails_with(403, knobs::permission_denied_error{knobs::error_info{}});
@@ -410,6 +423,60 @@ TEST_CASE("a slow server times out") {
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == knobs::errc::timeout);
   CHECK_THROWS_AS(client.create(lesson_request()), knobs::timeout_error);
+}
+
+TEST_CASE("a server that never completes the handshake fails after connect_timeout") {
+  // A listener whose accept queue is full: while it is full Linux drops every
+  // further SYN (net.ipv4.tcp_syncookies does not apply: it is for a full SYN
+  // queue, not a full accept queue), so a connect neither succeeds nor fails
+  // but waits, as for a host that does not answer, all on 127.0.0.1.
+  // listen(0) leaves room for one connection; plain connects that are never
+  // accepted fill it, and a probe that stays pending proves it is full.
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor listener(ioc);
+  const boost::asio::ip::tcp::endpoint any_port(boost::asio::ip::make_address("127.0.0.1"), 0);
+  listener.open(any_port.protocol());
+  listener.bind(any_port);
+  listener.listen(0);
+  const boost::asio::ip::tcp::endpoint at = listener.local_endpoint();
+  std::vector<boost::asio::ip::tcp::socket> queued;
+  bool full = false;
+  for (int i = 0; i < 8 && !full; ++i) {
+    boost::asio::ip::tcp::socket& s = queued.emplace_back(ioc);
+    s.open(at.protocol());
+    s.non_blocking(true);
+    // In progress, or done at once. Not s.connect(): Asio's waits for the
+    // handshake whatever the socket's mode.
+    static_cast<void>(::connect(s.native_handle(), at.data(), at.size()));
+    ::pollfd fd{s.native_handle(), POLLOUT, 0};
+    full = ::poll(&fd, 1, 100) == 0; // still no SYN-ACK after 100 ms
+  }
+  REQUIRE_MESSAGE(full, "the accept queue never filled: connects to a full queue do not hang here");
+
+  knobs::client_options o;
+  o.base_url = "http://127.0.0.1:" + std::to_string(at.port()) + "/v1";
+  o.api_key = secret_key;
+  o.on_warning = nullptr;
+  o.connect_timeout = 200ms;
+  o.timeout = 10s;
+  o.max_retries = 0;
+  knobs::client client{o};
+  const auto start = steady::now();
+  try {
+    client.create(lesson_request());
+    FAIL("create returned");
+  } catch (const knobs::timeout_error& e) {
+    const auto elapsed = since(start);
+    CHECK(typeid(e) == typeid(knobs::timeout_error));
+    CHECK(e.code() == knobs::errc::timeout);
+    CHECK(e.info().retries == 0);
+    CHECK(std::string(e.what()) == "no complete response from 127.0.0.1:" +
+                                       std::to_string(at.port()) +
+                                       " within the timeout (10000 ms per attempt, 200 ms to "
+                                       "connect)");
+    CHECK(elapsed >= 200ms);
+    CHECK(elapsed < 2s); // connect_timeout, far from timeout
+  }
 }
 
 TEST_CASE("cancelling an in-flight request completes it as cancelled and drops its connection") {
@@ -533,6 +600,7 @@ TEST_CASE("the API key appears in no error text, even when the server echoes it"
   check_no_key(r.error());
   try {
     client.create(lesson_request());
+    FAIL("create returned");
   } catch (const std::exception& e) {
     CHECK(std::string(e.what()).find(secret_key) == std::string::npos);
   }
