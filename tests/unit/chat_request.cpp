@@ -743,6 +743,7 @@ TEST_CASE("to_json throws request_error for a non-finite number in user JSON, na
                        knobs::request_error);
   try {
     (void)knobs::to_json(r);
+    FAIL("to_json did not throw");
   } catch (const knobs::request_error& e) {
     CHECK(e.where() == "vllm_xargs.alpha[1]");
   }

@@ -42,6 +42,7 @@ TEST_CASE("a run-time value out of range throws knob_error through knobs::runtim
   try {
     knobs::temperature t{knobs::runtime(from_user)};
     (void)t;
+    FAIL("temperature 2.5 did not throw");
   } catch (const knobs::knob_error& e) {
     CHECK(std::string(e.what()) == "temperature must be in [0, 2], got 2.5");
     CHECK(e.where() == "temperature");
