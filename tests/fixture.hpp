@@ -1,4 +1,4 @@
-// Shared by the tests: the recorded server responses in tests/fixtures/.
+// Shared by the tests: the hand-written server responses in tests/fixtures/.
 #ifndef KNOBS_TESTS_FIXTURE_HPP
 #define KNOBS_TESTS_FIXTURE_HPP
 

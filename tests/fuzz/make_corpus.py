@@ -43,7 +43,7 @@ write("fuzz_api_error", "string-code", '{"error":{"message":"m","type":null,"par
 write("fuzz_api_error", "double-code", '{"error":{"message":"m","code":429.0}}')
 write("fuzz_api_error", "null-error", '{"error":null,"object":"error","message":"m","code":1}')
 
-# Streams: the recorded SSE bodies, and each .jsonl turned into one the way
+# Streams: the fixture SSE bodies, and each .jsonl turned into one the way
 # tests/fixtures/sse/README.md says, with \n, \r\n and \r line endings.
 streams = {f"sse-{f.stem}": f.read_bytes() for f in sorted(FIXTURES.glob("sse/*.sse"))}
 for f in sorted(FIXTURES.glob("*/stream*.jsonl")):

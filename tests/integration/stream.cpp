@@ -141,7 +141,7 @@ TEST_CASE("a stream shaped like llama.cpp's (no role chunk, usage on the finish 
   CHECK(got.result->usage->completion_tokens == 5);
 }
 
-TEST_CASE("every recorded server's stream gives the same answer however the bytes are cut") {
+TEST_CASE("each server's fixture stream gives the same answer however the bytes are cut") {
   for (const char* name : {"openai/stream.jsonl", "llamacpp/stream.jsonl", "ollama/stream.jsonl",
                            "vllm/stream_reasoning.jsonl", "openai/stream_tool_calls.jsonl"}) {
     CAPTURE(name);

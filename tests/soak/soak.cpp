@@ -255,7 +255,7 @@ std::optional<std::uint64_t> attempt_in(std::string_view tagged, std::string_vie
   return attempt;
 }
 
-// The recorded OpenAI body, cut around the value of its "id" so each answer can
+// The OpenAI-shaped fixture body, cut around the value of its "id" so each answer can
 // carry its own.
 struct answer_body {
   std::string head;

@@ -1,4 +1,4 @@
-// Tests of knobs/detail/sse.hpp: recorded streams split every way, line
+// Tests of knobs/detail/sse.hpp: the fixture streams split every way, line
 // endings, the field rules of the SSE spec, the size bound and the end of body.
 #include <knobs/detail/sse.hpp>
 
@@ -134,7 +134,7 @@ const char* const sse_fixtures[][2] = {{"sse/openai.sse", "openai/stream.jsonl"}
 
 } // namespace
 
-TEST_CASE("a recorded OpenAI stream gives one event per chunk, then [DONE]") {
+TEST_CASE("an OpenAI-shaped stream gives one event per chunk, then [DONE]") {
   const std::vector<std::string> chunks = jsonl_lines("openai/stream.jsonl");
   const outcome o = parse_whole(fixture("sse/openai.sse"));
   CHECK_FALSE(o.too_large);
@@ -149,7 +149,7 @@ TEST_CASE("a recorded OpenAI stream gives one event per chunk, then [DONE]") {
   CHECK(o.events.back().data == "[DONE]");
 }
 
-TEST_CASE("recorded streams give the same events however they are split, with any line ending") {
+TEST_CASE("the fixture streams give the same events however they are split, with any line ending") {
   for (const auto& names : sse_fixtures) {
     const std::string sse = names[0];
     const std::size_t chunks = jsonl_lines(names[1]).size();
