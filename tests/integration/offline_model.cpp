@@ -104,12 +104,18 @@ TEST_CASE("temperature 0: identical answers, and the same from a second server")
   knobs::client& client = shared_client();
   model_server second{knobs::local::model_server_options{0, true, {}}};
   knobs::client other{options_for(second)};
-  for (const char* prompt : {city_prompt, coffee_prompt, capital_prompt}) {
+  // The greedy answers README.md quotes.
+  const char* const greedy[][2] = {
+      {city_prompt, "The city at night is a quiet ocean of lights, humming softly under a dark sky."},
+      {coffee_prompt, "Name it Otter Steps Coffee, a cheerful name for a shop by the stream."},
+      {capital_prompt, "The capital of Australia is Canberra."}};
+  for (const auto& [prompt, expected] : greedy) {
     const auto request = ask(prompt).temperature(0.0);
     const knobs::chat_completion a = client.create(request);
     const knobs::chat_completion b = client.create(request);
     const knobs::chat_completion c = other.create(request);
     MESSAGE(std::string(prompt), " -> ", a.text());
+    CHECK(a.text() == expected);
     CHECK(a.text() == b.text());
     CHECK(a.text() == c.text());
     CHECK(a.model == "knobs-offline-ngram");
@@ -119,8 +125,6 @@ TEST_CASE("temperature 0: identical answers, and the same from a second server")
     CHECK(a.id.rfind("chatcmpl-", 0) == 0);
     CHECK(a.request_id.rfind("req_", 0) == 0);
   }
-  CHECK(client.create(ask(capital_prompt).temperature(0.0)).text().find("Canberra") !=
-        std::string::npos);
 }
 
 TEST_CASE("seed: the same seed gives the same text, other seeds other texts") {
@@ -385,6 +389,6 @@ TEST_CASE("examples/common.hpp: without OPENAI_BASE_URL, get_client() serves the
       knobs::chat_request{MODEL}.user(capital_prompt).temperature(0.0).max_tokens(60));
   CHECK(r.model == MODEL);
   CHECK(strip("  " + r.text() + "\n") == r.text());
-  CHECK(r.text().find("Canberra") != std::string::npos);
+  CHECK(r.text() == "The capital of Australia is Canberra.");
   CHECK(strip(" \t\n") == "");
 }

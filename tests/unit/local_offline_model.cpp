@@ -166,12 +166,18 @@ TEST_CASE("prompts choose their topic by keywords") {
 
 TEST_CASE("temperature 0 gives one answer, whole sentences, the same from two models") {
   const offline_model second;
-  for (const char* prompt : {city_prompt, coffee_prompt, capital_prompt}) {
+  // The greedy answers README.md quotes.
+  const char* const greedy[][2] = {
+      {city_prompt, "The city at night is a quiet ocean of lights, humming softly under a dark sky."},
+      {coffee_prompt, "Name it Otter Steps Coffee, a cheerful name for a shop by the stream."},
+      {capital_prompt, "The capital of Australia is Canberra."}};
+  for (const auto& [prompt, expected] : greedy) {
     const generation a = run(prompt, at(0.0), 1);
     const generation b = run(prompt, at(0.0), 2); // another seed: greedy ignores it
     knobs::generator gen{knobs::seed{3}};
     const generation c = second.generate(prompt, at(0.0), gen);
     MESSAGE(std::string(prompt), " -> ", a.text);
+    CHECK(a.text == expected);
     CHECK(a.text == b.text);
     CHECK(a.text == c.text);
     CHECK(a.finish_reason == "stop");
@@ -181,8 +187,6 @@ TEST_CASE("temperature 0 gives one answer, whole sentences, the same from two mo
       joined += t.text;
     CHECK(joined == a.text);
   }
-  // The lesson's challenge 3: correct at temperature 0.
-  CHECK(run(capital_prompt, at(0.0), 1).text.find("Canberra") != std::string::npos);
 }
 
 TEST_CASE("the same seed gives the same answer, other seeds other answers") {
@@ -194,7 +198,7 @@ TEST_CASE("the same seed gives the same answer, other seeds other answers") {
     answers.insert(a.text);
   }
   MESSAGE("distinct answers out of 8 seeds at temperature 1.0: ", answers.size());
-  CHECK(answers.size() >= 7);
+  CHECK(answers.size() == 8);
 }
 
 TEST_CASE("top_k 1, top_p 0 and min_p 1 each give the greedy answer") {
@@ -214,15 +218,20 @@ TEST_CASE("top_k 1, top_p 0 and min_p 1 each give the greedy answer") {
   }
 }
 
-// Measured over 40 seeds of the city prompt (60 tokens at most): the mean log
-// probability of the chosen tokens under the model is about -0.46 at
-// temperature 0, -0.56 at 0.7, -3.2 at 1.3 and -5.4 at 2.0: at 2.0 the average
-// chosen token is some e^5 = 150 times less likely than at 0.7.
+// Over 40 seeds of the city prompt (60 tokens at most) the mean log probability
+// of the chosen tokens under the model is -0.456 at temperature 0, -0.564 at
+// 0.7, -3.223 at 1.3 and -5.404 at 2.0 (README.md quotes them rounded): at 2.0
+// the average chosen token is some e^5 = 150 times less likely than at 0.7.
+// The seeds fix every draw, so the means are pinned to within 0.001 (room for
+// a libm whose exp and log round differently, not for a changed model).
 TEST_CASE("the chosen tokens' mean logprob falls as temperature rises; at 2.0 far below 0.7") {
+  const double temperatures[] = {0.0, 0.7, 1.3, 2.0};
+  const double expected[] = {-0.456, -0.564, -3.223, -5.404};
   std::vector<double> means;
-  for (double t : {0.0, 0.7, 1.3, 2.0}) {
-    means.push_back(mean_logprob(city_prompt, at(t), 40));
-    MESSAGE("temperature ", t, ": mean chosen-token logprob ", means.back());
+  for (std::size_t i = 0; i < 4; ++i) {
+    means.push_back(mean_logprob(city_prompt, at(temperatures[i]), 40));
+    MESSAGE("temperature ", temperatures[i], ": mean chosen-token logprob ", means.back());
+    CHECK(std::abs(means.back() - expected[i]) < 0.001);
   }
   for (std::size_t i = 1; i < means.size(); ++i)
     CHECK(means[i] < means[i - 1]);
@@ -236,7 +245,7 @@ TEST_CASE("at temperature 1.5 answers vary; at 0.7 they stay close to the corpus
   for (std::int64_t seed = 0; seed < 10; ++seed)
     hot.insert(run(capital_prompt, at(1.5), seed).text);
   MESSAGE("distinct answers out of 10 at temperature 1.5: ", hot.size());
-  CHECK(hot.size() >= 9);
+  CHECK(hot.size() == 10);
 }
 
 TEST_CASE("frequency, presence and repetition penalties reduce repeated tokens") {
@@ -259,6 +268,11 @@ TEST_CASE("frequency, presence and repetition penalties reduce repeated tokens")
   MESSAGE("repeated tokens over 30 answers at temperature 1.3: none ", base, ", frequency 2 ",
           total_repeats(frequency), ", presence 2 ", total_repeats(presence), ", repetition 2 ",
           total_repeats(repetition), ", frequency -1 ", total_repeats(encouraged));
+  // The counts README.md quotes: the seeds fix them.
+  CHECK(base == 87);
+  CHECK(total_repeats(frequency) == 16);
+  CHECK(total_repeats(presence) == 15);
+  CHECK(total_repeats(repetition) == 21);
   CHECK(total_repeats(frequency) < base / 2);
   CHECK(total_repeats(presence) < base / 2);
   CHECK(total_repeats(repetition) < base);
@@ -337,9 +351,11 @@ TEST_CASE("a 60-token answer takes well under 50 ms") {
   const double ms = 1000.0 * static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
   const double per_60 = ms / static_cast<double>(tokens) * 60.0;
   MESSAGE("temperature 2.0: ", tokens, " tokens in ", ms, " ms, ", per_60, " ms per 60 tokens");
-  // Measured: about 1.5 ms with -O2, 20 ms with no -O (the default preset),
-  // 60 ms under clang with ASan and UBSan.
-  // Loose, for a busy machine; sanitizers make it about 3 times slower.
+  // A measurement, printed above and quoted in README.md, not asserted: 3 ms in
+  // Release, 35-38 ms with no -O (the default preset) and 80 ms under clang
+  // with ASan and UBSan on 2 shared, busy cores; about 1.5, 20 and 60 ms on a
+  // quieter machine. The bound only catches a model gone far slower; loose,
+  // for a busy machine; sanitizers make it about 2 to 3 times slower.
 #if defined(__SANITIZE_ADDRESS__)
   const double limit = 150.0;
 #elif defined(__has_feature)

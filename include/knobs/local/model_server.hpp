@@ -34,13 +34,14 @@
 ///   (`offline_model::fingerprint`).
 /// - `GET /v1/models` and `GET /v1/models/knobs-offline-ngram`.
 ///
-/// The request's `model` may name any model (the examples send
-/// "gpt-oss-120b" or whatever KNOBS_MODEL says); the answer always names the
-/// model that actually answered, "knobs-offline-ngram", so nobody mistakes it
-/// for the model asked for. Fields the n-gram model cannot honour (tools,
-/// response_format, reasoning_effort, ...) and unknown fields are ignored, as
-/// most OpenAI-compatible servers do. JSON `null` is the same as leaving a
-/// field out.
+/// The request's `model` may name any model (offline, the examples send this
+/// model's own id, `offline_model_id`; a program written for a real server
+/// may send "gpt-oss-120b"); the answer always names the model that actually
+/// answered, "knobs-offline-ngram", so nobody mistakes it for the model asked
+/// for. Fields the n-gram model cannot honour (tools, response_format,
+/// reasoning_effort, ...) and unknown fields are ignored, as most
+/// OpenAI-compatible servers do. JSON `null` is the same as leaving a field
+/// out.
 ///
 /// Without a seed, each request draws a fresh seed from `std::random_device`,
 /// so answers vary between calls as a real server's do; with one, choice i of

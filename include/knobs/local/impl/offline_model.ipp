@@ -368,8 +368,9 @@ std::int32_t offline_model::intern(std::string piece) {
   return id;
 }
 
-// The key of the context of `length` (1 to 3) tokens that ends before
-// position `end` of `ids`; positions before the answer are "start" (-1).
+// The key of the context of `length` (1 to order - 1, that is 4) tokens that
+// ends before position `end` of `ids`; positions before the answer are
+// "start" (-1).
 template <class Id>
 std::uint64_t offline_model::context_key(const std::vector<Id>& ids, std::size_t end,
                                          int length) const {
