@@ -363,7 +363,7 @@ TEST_CASE("each error status has its own exception class") {
       client.create(lesson_request());
       FAIL("create returned");
     } catch (const knobs::api_error& e) {
-      CHECK(typeid(e) == typeid(expected));
+      CHECK_MESSAGE(typeid(e) == typeid(expected), "threw ", typeid(e).name());
       CHECK(e.api().status == s);
     }
   };
@@ -467,13 +467,12 @@ TEST_CASE("a server that never completes the handshake fails after connect_timeo
     FAIL("create returned");
   } catch (const knobs::timeout_error& e) {
     const auto elapsed = since(start);
-    CHECK(typeid(e) == typeid(knobs::timeout_error));
+    CHECK_MESSAGE(typeid(e) == typeid(knobs::timeout_error), "threw ", typeid(e).name());
     CHECK(e.code() == knobs::errc::timeout);
     CHECK(e.info().retries == 0);
-    CHECK(std::string(e.what()) == "no complete response from 127.0.0.1:" +
-                                       std::to_string(at.port()) +
-                                       " within the timeout (10000 ms per attempt, 200 ms to "
-                                       "connect)");
+    CHECK(std::string(e.what()) ==
+          "no complete response from 127.0.0.1:" + std::to_string(at.port()) +
+              " within the timeout (10000 ms per attempt, 200 ms to connect)");
     CHECK(elapsed >= 200ms);
     CHECK(elapsed < 2s); // connect_timeout, far from timeout
   }

@@ -106,7 +106,8 @@ TEST_CASE("temperature 0: identical answers, and the same from a second server")
   knobs::client other{options_for(second)};
   // The greedy answers README.md quotes.
   const char* const greedy[][2] = {
-      {city_prompt, "The city at night is a quiet ocean of lights, humming softly under a dark sky."},
+      {city_prompt,
+       "The city at night is a quiet ocean of lights, humming softly under a dark sky."},
       {coffee_prompt, "Name it Otter Steps Coffee, a cheerful name for a shop by the stream."},
       {capital_prompt, "The capital of Australia is Canberra."}};
   for (const auto& [prompt, expected] : greedy) {

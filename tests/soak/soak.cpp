@@ -581,8 +581,8 @@ bool scheduled(const config& c, std::size_t i, outcome kind, int retries,
 std::string schedule_of(const config& c, std::size_t i) {
   std::string text;
   for (std::uint64_t a = 0; a < static_cast<std::uint64_t>(c.max_retries) + 2; ++a)
-    text += std::string(a == 0 ? "" : ", ") + fault_names[static_cast<std::size_t>(
-                                                   fault_for(c.seed, i, a))];
+    text += std::string(a == 0 ? "" : ", ") +
+            fault_names[static_cast<std::size_t>(fault_for(c.seed, i, a))];
   return text;
 }
 
@@ -669,9 +669,8 @@ private:
       const std::optional<std::uint64_t> attempt = attempt_in(r.id, "chatcmpl-soak-", i);
       if (!attempt || !scheduled(config_, i, outcome::success, r.retries, attempt) ||
           r.text() != expected_text_ || r.request_id != "soak-" + tag(i, *attempt))
-        mismatch(i, "a success after " + std::to_string(r.retries) + " retries with id \"" +
-                        r.id + "\", request id \"" + r.request_id + "\" and text \"" +
-                        r.text() + "\"");
+        mismatch(i, "a success after " + std::to_string(r.retries) + " retries with id \"" + r.id +
+                        "\", request id \"" + r.request_id + "\" and text \"" + r.text() + "\"");
       return outcome::success;
     }
     try {
