@@ -1,4 +1,6 @@
 // The README's quick start, compiled with the examples so it never rots.
+// Laid out by hand as the README shows it, so clang-format leaves it alone.
+// clang-format off
 #include <knobs/knobs.hpp>
 #include <iostream>
 

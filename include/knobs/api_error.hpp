@@ -31,7 +31,6 @@
 
 namespace knobs {
 
-
 /// Parses an API error body. Never throws for bad input. `status` is the
 /// HTTP status to record in the result (0 for an error event inside a stream);
 /// `request_id` is left for the client to fill.

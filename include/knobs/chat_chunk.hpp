@@ -134,7 +134,6 @@ struct chat_chunk {
   KNOBS_DECL boost::json::object raw() const;
 };
 
-
 /// Parses the data of one streaming event. Never throws for bad input.
 ///
 /// Returns an `errc::invalid_response` error as `try_parse_chat_completion`
@@ -191,10 +190,12 @@ private:
   // latest call with its index, unless it brings a different id: some servers
   // send each whole call in a chunk of its own without an index (so each
   // reads as index 0), and such a call must not be glued onto the previous one.
-  KNOBS_DECL static void add_tool_call(std::vector<tool_call>& calls, std::vector<std::int64_t>& indexes,
-                            const tool_call_delta& fragment);
+  KNOBS_DECL static void add_tool_call(std::vector<tool_call>& calls,
+                                       std::vector<std::int64_t>& indexes,
+                                       const tool_call_delta& fragment);
 
-  KNOBS_DECL static void append(std::optional<std::string>& to, const std::optional<std::string>& piece);
+  KNOBS_DECL static void append(std::optional<std::string>& to,
+                                const std::optional<std::string>& piece);
 
   KNOBS_DECL void keep_extensions(const boost::json::object& extensions);
 

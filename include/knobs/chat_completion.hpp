@@ -181,7 +181,6 @@ struct chat_completion {
   }
 };
 
-
 /// Parses a chat-completion response body. Never throws for bad input.
 ///
 /// Returns an `errc::invalid_response` error when the body is not JSON (the

@@ -173,8 +173,7 @@ public:
   template <class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
   auto async_create(const chat_request& request,
                     CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
-    return boost::asio::async_initiate<CompletionToken,
-                                       void(std::exception_ptr, chat_completion)>(
+    return boost::asio::async_initiate<CompletionToken, void(std::exception_ptr, chat_completion)>(
         detail::initiate_create{}, token, state_, get_executor(), prepare(request, false));
   }
 
@@ -188,9 +187,9 @@ public:
   /// other, but once the stream is open nothing is retried (its bytes may
   /// already have been shown). Terminal cancellation closes the connection.
   template <class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
-  auto async_open_stream(const chat_request& request,
-                         CompletionToken&& token
-                             BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+  auto
+  async_open_stream(const chat_request& request,
+                    CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
     return boost::asio::async_initiate<CompletionToken, void(std::exception_ptr, chat_stream)>(
         detail::initiate_open_stream{}, token, state_, get_executor(), prepare(request, true));
   }
@@ -208,8 +207,7 @@ public:
             class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
   auto async_stream(const chat_request& request, OnChunk&& on_chunk,
                     CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
-    return boost::asio::async_initiate<CompletionToken,
-                                       void(std::exception_ptr, chat_completion)>(
+    return boost::asio::async_initiate<CompletionToken, void(std::exception_ptr, chat_completion)>(
         detail::initiate_stream{}, token, state_, get_executor(), prepare(request, true),
         std::forward<OnChunk>(on_chunk));
   }

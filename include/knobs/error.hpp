@@ -140,8 +140,7 @@ inline std::ostream& operator<<(std::ostream& os, const error_info& e) { return 
 /// The base of every exception knobs throws. `what()` is `info().message`.
 class error : public std::runtime_error {
 public:
-  explicit error(error_info info)
-      : std::runtime_error(info.message), info_(std::move(info)) {}
+  explicit error(error_info info) : std::runtime_error(info.message), info_(std::move(info)) {}
 
   /// Everything known about the failure.
   const error_info& info() const noexcept { return info_; }

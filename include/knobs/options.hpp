@@ -6,10 +6,10 @@
 /// \file
 /// How a client reaches its server: `knobs::client_options`.
 
-#include <knobs/warning.hpp>
 #include <knobs/detail/config.hpp>
 #include <knobs/error.hpp>
 #include <knobs/version.hpp>
+#include <knobs/warning.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -20,7 +20,6 @@
 #include <vector>
 
 namespace knobs {
-
 
 /// The default `on_warning`: one line on stderr, e.g.
 /// `knobs: warning [temperature_and_top_p]: temperature and top_p are both set ...`.

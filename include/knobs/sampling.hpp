@@ -82,9 +82,7 @@
 namespace knobs {
 
 /// A value to be range-checked at run time, made by `knobs::runtime(v)`.
-template <class T> struct runtime_value {
-  T value;
-};
+template <class T> struct runtime_value { T value; };
 
 /// Marks a floating-point value for a run-time range check by a real knob:
 /// `knobs::temperature{knobs::runtime(x)}` throws `knob_error` if `x` is out of range.
@@ -223,9 +221,7 @@ public:
   friend constexpr bool operator!=(real_knob a, real_knob b) noexcept {
     return a.value_ != b.value_;
   }
-  friend constexpr bool operator<(real_knob a, real_knob b) noexcept {
-    return a.value_ < b.value_;
-  }
+  friend constexpr bool operator<(real_knob a, real_knob b) noexcept { return a.value_ < b.value_; }
 
   /// Writes the value, e.g. `0.7`.
   friend std::ostream& operator<<(std::ostream& os, real_knob k) { return os << k.value_; }
@@ -249,8 +245,7 @@ public:
 
   /// These knobs count things: a fractional value is a mistake, so it does
   /// not convert. Pass an integer.
-  template <class F, std::enable_if_t<std::is_floating_point_v<F>, int> = 0>
-  int_knob(F) = delete;
+  template <class F, std::enable_if_t<std::is_floating_point_v<F>, int> = 0> int_knob(F) = delete;
 
   /// From a run-time value (`knobs::runtime(k)`).
   /// \throws knob_error naming the knob, its range and `k` when out of range.
@@ -269,15 +264,9 @@ public:
   /// The value, always within the range.
   constexpr std::int64_t value() const noexcept { return value_; }
 
-  friend constexpr bool operator==(int_knob a, int_knob b) noexcept {
-    return a.value_ == b.value_;
-  }
-  friend constexpr bool operator!=(int_knob a, int_knob b) noexcept {
-    return a.value_ != b.value_;
-  }
-  friend constexpr bool operator<(int_knob a, int_knob b) noexcept {
-    return a.value_ < b.value_;
-  }
+  friend constexpr bool operator==(int_knob a, int_knob b) noexcept { return a.value_ == b.value_; }
+  friend constexpr bool operator!=(int_knob a, int_knob b) noexcept { return a.value_ != b.value_; }
+  friend constexpr bool operator<(int_knob a, int_knob b) noexcept { return a.value_ < b.value_; }
 
   /// Writes the value, e.g. `0.7`.
   friend std::ostream& operator<<(std::ostream& os, int_knob k) { return os << k.value_; }
@@ -338,8 +327,7 @@ public:
   constexpr seed(std::int64_t v) noexcept : value_(v) {}
 
   /// A seed is an integer; a fractional one is a mistake, so it does not convert.
-  template <class F, std::enable_if_t<std::is_floating_point_v<F>, int> = 0>
-  seed(F) = delete;
+  template <class F, std::enable_if_t<std::is_floating_point_v<F>, int> = 0> seed(F) = delete;
 
   /// For symmetry with the other knobs; a seed cannot be out of range.
   constexpr seed(runtime_value<std::int64_t> v) noexcept : value_(v.value) {}
@@ -374,8 +362,7 @@ public:
   }
 
   /// The non-throwing form of the constructor.
-  static result<logit_bias>
-  make(std::initializer_list<std::pair<std::int64_t, double>> entries) {
+  static result<logit_bias> make(std::initializer_list<std::pair<std::int64_t, double>> entries) {
     logit_bias b;
     for (const auto& e : entries)
       if (auto r = b.try_add(e.first, e.second); !r)
@@ -398,7 +385,9 @@ public:
   const std::map<std::int64_t, double>& entries() const noexcept { return entries_; }
   bool empty() const noexcept { return entries_.empty(); }
 
-  friend bool operator==(const logit_bias& a, const logit_bias& b) { return a.entries_ == b.entries_; }
+  friend bool operator==(const logit_bias& a, const logit_bias& b) {
+    return a.entries_ == b.entries_;
+  }
   friend bool operator!=(const logit_bias& a, const logit_bias& b) { return !(a == b); }
 
 private:
@@ -416,8 +405,7 @@ public:
 
   /// One to four stop sequences.
   /// \throws knob_error for none, more than 4, or an empty one.
-  stop(std::initializer_list<std::string> sequences)
-      : stop(std::vector<std::string>(sequences)) {}
+  stop(std::initializer_list<std::string> sequences) : stop(std::vector<std::string>(sequences)) {}
 
   /// \throws knob_error for none, more than 4, or an empty one.
   explicit stop(std::vector<std::string> sequences) {

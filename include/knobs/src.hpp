@@ -14,7 +14,8 @@
 #include <knobs/detail/config.hpp>
 
 #if !defined(KNOBS_SEPARATE_COMPILATION)
-#error "<knobs/src.hpp> is for KNOBS_SEPARATE_COMPILATION: define it for every translation unit of the program, or leave this file out (knobs is header-only by default)"
+#error                                                                                             \
+    "<knobs/src.hpp> is for KNOBS_SEPARATE_COMPILATION: define it for every translation unit of the program, or leave this file out (knobs is header-only by default)"
 #endif
 
 #include <knobs/impl/api_error.ipp>

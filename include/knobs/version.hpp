@@ -9,14 +9,15 @@
 #define KNOBS_VERSION_MINOR 1
 #define KNOBS_VERSION_PATCH 0
 
-#define KNOBS_VERSION (KNOBS_VERSION_MAJOR * 10000 + KNOBS_VERSION_MINOR * 100 + KNOBS_VERSION_PATCH)
+#define KNOBS_VERSION                                                                              \
+  (KNOBS_VERSION_MAJOR * 10000 + KNOBS_VERSION_MINOR * 100 + KNOBS_VERSION_PATCH)
 
 #define KNOBS_DETAIL_STR2(x) #x
 #define KNOBS_DETAIL_STR(x) KNOBS_DETAIL_STR2(x)
 
 /// The version as text, e.g. "0.1.0".
-#define KNOBS_VERSION_STRING                                                   \
-  KNOBS_DETAIL_STR(KNOBS_VERSION_MAJOR)                                        \
+#define KNOBS_VERSION_STRING                                                                       \
+  KNOBS_DETAIL_STR(KNOBS_VERSION_MAJOR)                                                            \
   "." KNOBS_DETAIL_STR(KNOBS_VERSION_MINOR) "." KNOBS_DETAIL_STR(KNOBS_VERSION_PATCH)
 
 namespace knobs {

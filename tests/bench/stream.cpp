@@ -167,8 +167,7 @@ sample run_minimal(const tcp::endpoint& ep, int responses) {
     reader.start();
     ioc.run();
   });
-  if (reader.chunks != static_cast<long>(responses) * chunks_per_response ||
-      reader.text_bytes == 0)
+  if (reader.chunks != static_cast<long>(responses) * chunks_per_response || reader.text_bytes == 0)
     std::abort();
   return s;
 }

@@ -82,21 +82,22 @@ private:
   void next() {
     if (remaining_-- == 0)
       return;
-    http::async_write(stream_, req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec)
-        std::abort();
-      self->res_ = {};
-      http::async_read(self->stream_, self->buffer_, self->res_,
-                       [self](beast::error_code ec2, std::size_t) {
-                         if (ec2)
-                           std::abort();
-                         auto v = boost::json::parse(self->res_.body());
-                         if (!v.is_object())
-                           std::abort();
-                         ++self->done_;
-                         self->next();
-                       });
-    });
+    http::async_write(stream_, req_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec)
+                          std::abort();
+                        self->res_ = {};
+                        http::async_read(self->stream_, self->buffer_, self->res_,
+                                         [self](beast::error_code ec2, std::size_t) {
+                                           if (ec2)
+                                             std::abort();
+                                           auto v = boost::json::parse(self->res_.body());
+                                           if (!v.is_object())
+                                             std::abort();
+                                           ++self->done_;
+                                           self->next();
+                                         });
+                      });
   }
 
   beast::tcp_stream stream_;
@@ -176,8 +177,9 @@ void report(const char* name, int requests, const std::vector<sample>& k,
   }
   std::printf("%-26s knobs %8.0f req/s  minimal %8.0f req/s  ratio %.2f (target >= 0.90)\n", name,
               median(kr), median(mr), median(kr) / median(mr));
-  std::printf("%-26s knobs %8.1f ms CPU/1000  minimal %6.1f ms CPU/1000  ratio %.2f (target <= 1.20)\n",
-              "", median(kc), median(mc), median(kc) / median(mc));
+  std::printf(
+      "%-26s knobs %8.1f ms CPU/1000  minimal %6.1f ms CPU/1000  ratio %.2f (target <= 1.20)\n", "",
+      median(kc), median(mc), median(kc) / median(mc));
 }
 
 } // namespace

@@ -580,8 +580,7 @@ outcome default_retries(const knobs::local::server& s, const std::string& ca_fil
   return create(client);
 }
 
-void check_not_verified(const knobs::local::server& server, const outcome& r,
-                        const char* reason) {
+void check_not_verified(const knobs::local::server& server, const outcome& r, const char* reason) {
   INFO("message: ", r.info.message);
   CHECK(r.thrown == "connection_error");
   CHECK(r.info.code == knobs::errc::connection_error);
@@ -589,7 +588,7 @@ void check_not_verified(const knobs::local::server& server, const outcome& r,
   CHECK(r.says(reason));
   CHECK(r.info.retries == 0);
   CHECK(server.connections_accepted() == 1); // one handshake: never retried
-  CHECK(r.took < 1s);                         // no backoff
+  CHECK(r.took < 1s);                        // no backoff
   CHECK(server.requests().empty());
 }
 
@@ -906,9 +905,9 @@ bool shows_redaction(const knobs::error_info& e) {
   auto in = [](const std::string& text) { return text.find("[redacted]") != std::string::npos; };
   if (in(e.message) || in(e.where))
     return true;
-  return e.api && (in(e.api->message) || in(e.api->type.value_or("")) ||
-                   in(e.api->param.value_or("")) || in(e.api->code.value_or("")) ||
-                   in(e.api->request_id));
+  return e.api &&
+         (in(e.api->message) || in(e.api->type.value_or("")) || in(e.api->param.value_or("")) ||
+          in(e.api->code.value_or("")) || in(e.api->request_id));
 }
 
 // Runs a create, and a stream unless `stream_too` is false, against a server
@@ -1025,8 +1024,9 @@ TEST_CASE("a server that echoes the key in a stream's error event: every field i
       auto with = [&](const std::string& name, const std::string& normal) {
         return name == which ? name + "-" + key : normal;
       };
-      const std::string body = error_object(with("message", "overloaded"), with("type", "server_error"),
-                                            with("param", "model"), with("code", "busy"));
+      const std::string body =
+          error_object(with("message", "overloaded"), with("type", "server_error"),
+                       with("param", "model"), with("code", "busy"));
       return response_plan::event_stream(
           {knobs::local::sse_event(text_chunk("one ")), knobs::local::sse_event(body)});
     });

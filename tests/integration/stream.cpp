@@ -101,8 +101,8 @@ TEST_CASE("a stream shaped like OpenAI's arrives chunk by chunk and folds into t
   std::string seen_body;
   knobs::local::server server([&](const received_request& r) {
     seen_body = r.body;
-    return response_plan::event_stream(events_of(chunks), 2ms).with_header("x-request-id",
-                                                                           "req_stream");
+    return response_plan::event_stream(events_of(chunks), 2ms)
+        .with_header("x-request-id", "req_stream");
   });
   knobs::client client{options_for(server)};
   auto request = lesson_request().stream_options(usage_on());
@@ -233,7 +233,8 @@ TEST_CASE("after a complete stream its connection goes back to the pool") {
 TEST_CASE("a body that ends without [DONE] is complete only if every choice finished") {
   SUBCASE("finished: success") {
     knobs::local::server server([&](const received_request&) {
-      return response_plan::event_stream(events_of({text_chunk("a"), text_chunk("b", "stop")}, false));
+      return response_plan::event_stream(
+          events_of({text_chunk("a"), text_chunk("b", "stop")}, false));
     });
     knobs::client client{options_for(server)};
     CHECK(client.stream(lesson_request(), [](const knobs::chat_chunk&) {}).text() == "ab");
@@ -346,8 +347,9 @@ TEST_CASE("cancelling a stream after 3 chunks closes its connection; the pool do
       [](const received_request&) { return response_plan::event_stream(text_events(2)); });
   ioc.restart();
   std::exception_ptr again;
-  client.async_stream(lesson_request(), [](const knobs::chat_chunk&) {},
-                      [&](std::exception_ptr e, knobs::chat_completion) { again = e; });
+  client.async_stream(
+      lesson_request(), [](const knobs::chat_chunk&) {},
+      [&](std::exception_ptr e, knobs::chat_completion) { again = e; });
   ioc.run();
   CHECK_FALSE(again);
   CHECK(server.connections_accepted() == 2);
@@ -472,8 +474,7 @@ TEST_CASE("an event larger than max_event_bytes ends the stream with a clear err
   auto got = stream_all(client, lesson_request());
   REQUIRE_FALSE(got.result.has_value());
   CHECK(got.result.error().code == knobs::errc::invalid_response);
-  CHECK(got.result.error().message.find("larger than max_event_bytes (4096)") !=
-        std::string::npos);
+  CHECK(got.result.error().message.find("larger than max_event_bytes (4096)") != std::string::npos);
   CHECK(got.texts.size() == 1);
 }
 
@@ -523,7 +524,9 @@ TEST_CASE("a stream over HTTPS works like one over HTTP") {
   knobs::local::server_options so;
   so.tls = knobs::local::tls_credentials{certs.cert_pem, certs.key_pem};
   knobs::local::server server(
-      [&](const received_request&) { return response_plan::event_stream(recut(text_events(30), 5)); },
+      [&](const received_request&) {
+        return response_plan::event_stream(recut(text_events(30), 5));
+      },
       so);
   auto o = options_for(server);
   o.insecure_skip_tls_verify = true; // verification itself is tested in client.cpp
@@ -543,8 +546,8 @@ TEST_CASE("async_stream delivers through use_future") {
   boost::asio::io_context ioc;
   knobs::async_client client{ioc.get_executor(), options_for(server)};
   int seen = 0;
-  auto f = client.async_stream(lesson_request(), [&](const knobs::chat_chunk&) { ++seen; },
-                               boost::asio::use_future);
+  auto f = client.async_stream(
+      lesson_request(), [&](const knobs::chat_chunk&) { ++seen; }, boost::asio::use_future);
   ioc.run();
   CHECK(f.get().text() == "w0 w1 w2 ");
   CHECK(seen == 3);

@@ -461,10 +461,10 @@ TEST_CASE("a reader that parses again on the same thread gets an arena of its ow
       R"({"a":"outer", "b":"the outer tree must survive the inner parses"})",
       [&](const boost::json::object& o) -> knobs::result<std::string> {
         const auto first = read_scratch_object(R"({"a":"first inner"})", field);
-        const auto second = read_scratch_object(R"({"a":"second inner, longer than the first"})",
-                                                field);
-        return std::string(o.at("a").as_string()) + "|" + std::string(o.at("b").as_string()) +
-               "|" + *first + "|" + *second;
+        const auto second =
+            read_scratch_object(R"({"a":"second inner, longer than the first"})", field);
+        return std::string(o.at("a").as_string()) + "|" + std::string(o.at("b").as_string()) + "|" +
+               *first + "|" + *second;
       });
   REQUIRE(outer.has_value());
   CHECK(*outer == "outer|the outer tree must survive the inner parses|first inner|second inner, "

@@ -342,7 +342,8 @@ TEST_CASE("a wrong type names its exact JSON path") {
           {"token": "a", "logprob": -1, "bytes": null,
            "top_logprobs": [{"token": "a", "logprob": 0e400, "bytes": null}]}]}}]})",
            "choices[0].logprobs.content[0].top_logprobs[0].logprob",
-           "choices[0].logprobs.content[0].top_logprobs[0].logprob: number out of the range of a double"},
+           "choices[0].logprobs.content[0].top_logprobs[0].logprob: number out of the range of a "
+           "double"},
           {R"({"choices": [{"message": {}, "logprobs": {"content": [
           {"token": "a", "logprob": -1, "bytes": [97, 98, 256], "top_logprobs": []}]}}]})",
            "choices[0].logprobs.content[0].bytes[2]",

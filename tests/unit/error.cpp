@@ -21,9 +21,10 @@ TEST_CASE("throw_error throws the exception class that matches the code") {
                   knobs::request_error);
   CHECK_THROWS_AS(knobs::throw_error(knobs::make_error(knobs::errc::invalid_response, "m")),
                   knobs::parse_error);
-  auto api = knobs::make_error(knobs::errc::api_error, "Invalid value for temperature", "temperature");
-  api.api = knobs::api_error_info{400, "Invalid value", "invalid_request_error", "temperature",
-                                  "invalid_value", "req_123"};
+  auto api =
+      knobs::make_error(knobs::errc::api_error, "Invalid value for temperature", "temperature");
+  api.api = knobs::api_error_info{400,           "Invalid value", "invalid_request_error",
+                                  "temperature", "invalid_value", "req_123"};
   try {
     knobs::throw_error(api);
     FAIL("throw_error returned");
@@ -37,7 +38,8 @@ TEST_CASE("throw_error throws the exception class that matches the code") {
 }
 
 TEST_CASE("result<T>::value() throws the error's exception, carrying its info") {
-  knobs::result<int> r = knobs::make_error(knobs::errc::invalid_response, "choices: expected array", "choices");
+  knobs::result<int> r =
+      knobs::make_error(knobs::errc::invalid_response, "choices: expected array", "choices");
   CHECK_FALSE(r.has_value());
   try {
     (void)r.value();

@@ -75,7 +75,8 @@ TEST_CASE("a CR or LF in a value that becomes a header is refused, naming the op
     const knobs::error_info e = refusal(o);
     CHECK(e.where == r.name);
     CHECK(e.message ==
-          std::string(r.name) + " contains the control character 0x0D, which would end the header field");
+          std::string(r.name) +
+              " contains the control character 0x0D, which would end the header field");
   }
 }
 
@@ -84,7 +85,8 @@ TEST_CASE("a control character in the API key is refused without quoting the key
   o.api_key = "sk-unit-secret\n";
   const knobs::error_info e = refusal(o);
   CHECK(e.where == "api_key");
-  CHECK(e.message == "api_key contains the control character 0x0A, which would end the header field");
+  CHECK(e.message ==
+        "api_key contains the control character 0x0A, which would end the header field");
   CHECK(e.message.find("sk-unit") == std::string::npos);
   o.api_key = std::string("sk-\0", 4);
   CHECK(refusal(o).message == "api_key contains the control character 0x00");
@@ -121,7 +123,8 @@ TEST_CASE("extra headers need token names, clean values, and leave the framing t
 
   for (const char* framing : {"Content-Length", "transfer-encoding"}) {
     o.headers = {{framing, "5"}};
-    CHECK(refusal(o).message == std::string("headers[0]: ") + framing + " is set by knobs from the body");
+    CHECK(refusal(o).message ==
+          std::string("headers[0]: ") + framing + " is set by knobs from the body");
   }
 }
 

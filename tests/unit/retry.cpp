@@ -35,25 +35,25 @@ TEST_CASE("Retry-After is honoured within the cap and ignored otherwise") {
     std::optional<milliseconds> expected;
   };
   const row table[] = {
-      {"2", "", milliseconds(2000)},                   // seconds
-      {" 7 ", "", milliseconds(7000)},                 // surrounding blanks
-      {"1.5", "", milliseconds(1500)},                 // fractional seconds
-      {"60", "", milliseconds(60000)},                 // exactly the cap
-      {"61", "", std::nullopt},                        // above the cap: own backoff
-      {"0", "", std::nullopt},                         // zero: own backoff
-      {"-1", "", std::nullopt},                        // negative
-      {"", "", std::nullopt},                          // empty
-      {"soon", "", std::nullopt},                      // garbage
-      {"1e3", "", std::nullopt},                       // exponents are not seconds
+      {"2", "", milliseconds(2000)},                    // seconds
+      {" 7 ", "", milliseconds(7000)},                  // surrounding blanks
+      {"1.5", "", milliseconds(1500)},                  // fractional seconds
+      {"60", "", milliseconds(60000)},                  // exactly the cap
+      {"61", "", std::nullopt},                         // above the cap: own backoff
+      {"0", "", std::nullopt},                          // zero: own backoff
+      {"-1", "", std::nullopt},                         // negative
+      {"", "", std::nullopt},                           // empty
+      {"soon", "", std::nullopt},                       // garbage
+      {"1e3", "", std::nullopt},                        // exponents are not seconds
       {"99999999999999999999999999", "", std::nullopt}, // huge
       {"inf", "", std::nullopt},
       {"Fri, 27 Nov 2026 12:00:30 GMT", "", milliseconds(30000)}, // a date 30 s ahead
       {"Fri, 27 Nov 2026 11:59:00 GMT", "", std::nullopt},        // a date in the past
       {"Fri, 27 Nov 2026 13:00:00 GMT", "", std::nullopt},        // a date beyond the cap
-      {"", "250", milliseconds(250)},                  // retry-after-ms
-      {"5", "1500.5", milliseconds(1501)},             // retry-after-ms wins
-      {"5", "garbage", milliseconds(5000)},            // bad retry-after-ms: Retry-After
-      {"5", "90000", milliseconds(5000)},              // retry-after-ms above the cap
+      {"", "250", milliseconds(250)},                             // retry-after-ms
+      {"5", "1500.5", milliseconds(1501)},                        // retry-after-ms wins
+      {"5", "garbage", milliseconds(5000)},                       // bad retry-after-ms: Retry-After
+      {"5", "90000", milliseconds(5000)},                         // retry-after-ms above the cap
   };
   for (const auto& r : table) {
     const std::string retry_after = r.retry_after, retry_after_ms = r.retry_after_ms;

@@ -104,7 +104,8 @@ TEST_CASE("integer knobs check their ranges") {
   CHECK(knobs::max_tokens{1}.value() == 1);
   CHECK(knobs::max_tokens::make(std::numeric_limits<std::int64_t>::max()).has_value());
   CHECK(rejection<knobs::max_tokens>(0) == "max_tokens must be >= 1, got 0");
-  CHECK(rejection<knobs::max_completion_tokens>(-5) == "max_completion_tokens must be >= 1, got -5");
+  CHECK(rejection<knobs::max_completion_tokens>(-5) ==
+        "max_completion_tokens must be >= 1, got -5");
   CHECK(knobs::top_k{1}.value() == 1);
   CHECK(rejection<knobs::top_k>(0) == "top_k must be >= 1, got 0");
   int k = 0;

@@ -27,9 +27,9 @@
 
 #include <array>
 #include <cmath>
-#include <cstring>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <new>
 #include <optional>
@@ -148,8 +148,8 @@ inline result<boost::json::object> parse_json_object(std::string_view body,
 // no cost here. Copies made elsewhere (`value = raw[...]`) use their own storage.
 inline result<boost::json::object> parse_json_object(std::string_view body) {
   // The tree takes about twice the text; the arena grows if it needs more.
-  return parse_json_object(
-      body, boost::json::make_shared_resource<boost::json::monotonic_resource>(2 * body.size() + 256));
+  return parse_json_object(body, boost::json::make_shared_resource<boost::json::monotonic_resource>(
+                                     2 * body.size() + 256));
 }
 
 // Parses a body that must be a JSON object and returns `read(object)`, or the
@@ -304,8 +304,7 @@ public:
   /// Checks that the member `key` is present and of kind `k` (array or
   /// object): "<path>.<key>: required member is missing (expected array)" or
   /// "<path>.<key>: expected array, got null".
-  template <class Object>
-  void require(const Object& o, std::string_view key, boost::json::kind k) {
+  template <class Object> void require(const Object& o, std::string_view key, boost::json::kind k) {
     const boost::json::value* v = find(o, key);
     if (failed())
       return;
@@ -317,8 +316,7 @@ public:
   }
 
   /// A string member. Null is a type error: use std::optional for nullable ones.
-  template <class Object>
-  void read(const Object& o, std::string_view key, std::string& out) {
+  template <class Object> void read(const Object& o, std::string_view key, std::string& out) {
     if (const boost::json::value* v = find(o, key)) {
       if (v->is_string())
         out = to_std_string(v->get_string());
@@ -339,8 +337,7 @@ public:
   }
 
   /// An integer member (see `json_to_int64`).
-  template <class Object>
-  void read(const Object& o, std::string_view key, std::int64_t& out) {
+  template <class Object> void read(const Object& o, std::string_view key, std::int64_t& out) {
     if (const boost::json::value* v = find(o, key)) {
       if (std::optional<std::int64_t> i = json_to_int64(*v))
         out = *i;
@@ -354,8 +351,7 @@ public:
   /// A finite number member. JSON has no infinity or NaN, but Boost.JSON
   /// reads a literal beyond the range of a double (`1e400`) as infinity and
   /// `0e400` as NaN; neither is a value a server meant, so both are refused.
-  template <class Object>
-  void read(const Object& o, std::string_view key, double& out) {
+  template <class Object> void read(const Object& o, std::string_view key, double& out) {
     if (const boost::json::value* v = find(o, key)) {
       if (!v->is_number())
         return expected(key, "number", *v);
@@ -368,8 +364,7 @@ public:
 
   /// A list of byte values ([0, 255]) that may be null, like a logprob's `bytes`.
   template <class Object>
-  void read(const Object& o, std::string_view key,
-            std::optional<std::vector<std::uint8_t>>& out) {
+  void read(const Object& o, std::string_view key, std::optional<std::vector<std::uint8_t>>& out) {
     const boost::json::value* v = find(o, key);
     if (!v || v->is_null())
       return;

@@ -72,8 +72,8 @@ constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) n
 // (RFC 9110 section 5.6.7), as seconds since the epoch.
 inline std::optional<std::int64_t> parse_http_date(std::string_view s) noexcept {
   s = trim(s);
-  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
-      s[16] != ' ' || s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT")
+  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+      s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT")
     return std::nullopt;
   auto number = [&](std::size_t pos, std::size_t len) -> std::optional<unsigned> {
     unsigned v = 0;

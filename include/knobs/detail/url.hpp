@@ -20,11 +20,11 @@ namespace knobs {
 namespace detail {
 
 struct endpoint {
-  bool tls = false;         // https
-  std::string host;         // for DNS and SNI: "api.openai.com", "127.0.0.1", "::1"
-  std::uint16_t port = 0;   // explicit or the scheme's default
-  std::string host_header;  // for the Host header: "[::1]:8000", "api.openai.com"
-  std::string path_prefix;  // "/v1" (no trailing slash; "" for the root)
+  bool tls = false;        // https
+  std::string host;        // for DNS and SNI: "api.openai.com", "127.0.0.1", "::1"
+  std::uint16_t port = 0;  // explicit or the scheme's default
+  std::string host_header; // for the Host header: "[::1]:8000", "api.openai.com"
+  std::string path_prefix; // "/v1" (no trailing slash; "" for the root)
 
   // The request target for an API path such as "/chat/completions".
   std::string target(std::string_view api_path) const {

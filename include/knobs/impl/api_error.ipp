@@ -6,6 +6,7 @@
 // The compiled part of <knobs/api_error.hpp>: the error-body parser.
 
 #include <knobs/api_error.hpp>
+
 #include <knobs/detail/json_read.hpp>
 #include <knobs/detail/number.hpp>
 

@@ -7,6 +7,7 @@
 // accumulator.
 
 #include <knobs/chat_chunk.hpp>
+
 #include <knobs/detail/json_read.hpp>
 #include <knobs/impl/chat_completion.ipp>
 
@@ -27,8 +28,8 @@ inline void read_members(json_reader& r, const boost::json::object& o, tool_call
 // A stream brings hundreds of chunks per answer, so their objects are read in
 // one pass each (json_reader::members) rather than one search per member.
 inline void read_members(json_reader& r, const boost::json::object& o, chunk_delta& out) {
-  static constexpr std::array<std::string_view, 6> keys{
-      "role", "content", "reasoning_content", "reasoning", "refusal", "tool_calls"};
+  static constexpr std::array<std::string_view, 6> keys{"role",      "content", "reasoning_content",
+                                                        "reasoning", "refusal", "tool_calls"};
   const auto m = json_reader::members(o, keys);
   r.read(m[0], keys[0], out.role);
   r.read(m[1], keys[1], out.content);
@@ -189,8 +190,9 @@ void chat_accumulator::keep_extensions(const boost::json::object& extensions) {
       completion_.raw[member.key()] = member.value();
 }
 
-void chat_accumulator::add_tool_call(std::vector<tool_call>& calls, std::vector<std::int64_t>& indexes,
-                          const tool_call_delta& fragment) {
+void chat_accumulator::add_tool_call(std::vector<tool_call>& calls,
+                                     std::vector<std::int64_t>& indexes,
+                                     const tool_call_delta& fragment) {
   auto it = std::find(indexes.rbegin(), indexes.rend(), fragment.index);
   tool_call* call = nullptr;
   if (it != indexes.rend())
@@ -210,7 +212,8 @@ void chat_accumulator::add_tool_call(std::vector<tool_call>& calls, std::vector<
     call->arguments += *fragment.arguments;
 }
 
-void chat_accumulator::append(std::optional<std::string>& to, const std::optional<std::string>& piece) {
+void chat_accumulator::append(std::optional<std::string>& to,
+                              const std::optional<std::string>& piece) {
   if (!piece)
     return;
   if (to)

@@ -6,6 +6,7 @@
 // The compiled part of <knobs/chat_completion.hpp>: the response parser.
 
 #include <knobs/chat_completion.hpp>
+
 #include <knobs/detail/json_read.hpp>
 
 namespace knobs {

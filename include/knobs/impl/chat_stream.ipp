@@ -6,6 +6,7 @@
 // The compiled part of <knobs/chat_stream.hpp>.
 
 #include <knobs/chat_stream.hpp>
+
 #include <knobs/impl/stream.hpp>
 
 #include <boost/asio/compose.hpp>

@@ -7,6 +7,7 @@
 // async_client's templates, and the blocking client.
 
 #include <knobs/client.hpp>
+
 #include <knobs/impl/stream.hpp>
 #include <knobs/impl/transport.hpp>
 
@@ -42,13 +43,11 @@ public:
     (*this)(self, boost::system::error_code(), 0);
   }
 
-  template <class Self>
-  void operator()(Self& self, boost::system::error_code ec, std::size_t) {
+  template <class Self> void operator()(Self& self, boost::system::error_code ec, std::size_t) {
     BOOST_ASIO_CORO_REENTER(this) {
-      BOOST_ASIO_CORO_YIELD boost::asio::async_compose<
-          Self, void(std::exception_ptr, std::shared_ptr<stream_state>)>(
-          request_op<std::shared_ptr<stream_state>>(state_, std::move(body_),
-                                                    std::move(rejected_)),
+      BOOST_ASIO_CORO_YIELD boost::asio::async_compose<Self, void(std::exception_ptr,
+                                                                  std::shared_ptr<stream_state>)>(
+          request_op<std::shared_ptr<stream_state>>(state_, std::move(body_), std::move(rejected_)),
           self, state_->executor());
       for (;;) {
         for (;;) {
@@ -87,7 +86,6 @@ private:
   chunk_function on_chunk_;
   std::shared_ptr<stream_state> s_;
 };
-
 
 // The operations, for any handler: the async_client's templates pass a
 // type-erased one, the blocking client its own.
@@ -144,13 +142,9 @@ const async_client::executor_type& async_client::get_executor() const noexcept {
 
 const client_options& async_client::options() const noexcept { return state_->options(); }
 
-std::size_t async_client::open_connections() const noexcept {
-  return state_->open_connections();
-}
+std::size_t async_client::open_connections() const noexcept { return state_->open_connections(); }
 
-std::size_t async_client::idle_connections() const noexcept {
-  return state_->idle_connections();
-}
+std::size_t async_client::idle_connections() const noexcept { return state_->idle_connections(); }
 
 detail::prepared_request async_client::prepare(const chat_request& request, bool streaming) const {
   detail::prepared_request out;
@@ -174,8 +168,9 @@ detail::prepared_request async_client::prepare(const chat_request& request, bool
   const client_options& o = state_->options();
   for (const warning& w : request.warnings()) {
     if (o.strict) {
-      out.rejected = make_error(errc::strict_warning,
-                                "strict mode: " + std::string(to_string(w.code)) + ": " + w.message);
+      out.rejected =
+          make_error(errc::strict_warning,
+                     "strict mode: " + std::string(to_string(w.code)) + ": " + w.message);
       return out;
     }
     if (o.on_warning)
@@ -259,23 +254,23 @@ client::client(client_options options) : state_(std::make_unique<state>(std::mov
 client::~client() = default;
 
 chat_completion client::create(const chat_request& request) {
-  return detail::value_or_throw(detail::run_blocking(
-      state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
+  return detail::value_or_throw(
+      detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
         detail::launch_create(state_->async.state_, state_->async.prepare(request, false), h);
       }));
 }
 
 result<chat_completion> client::try_create(const chat_request& request) {
-  return detail::to_result(detail::run_blocking(
-      state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
+  return detail::to_result(
+      detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
         detail::launch_create(state_->async.state_, state_->async.prepare(request, false), h);
       }));
 }
 
 chat_completion client::stream_erased(const chat_request& request,
                                       detail::chunk_function on_chunk) {
-  return detail::value_or_throw(detail::run_blocking(
-      state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
+  return detail::value_or_throw(
+      detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
         detail::launch_stream(state_->async.state_, state_->async.prepare(request, true),
                               std::move(on_chunk), h);
       }));
@@ -283,8 +278,8 @@ chat_completion client::stream_erased(const chat_request& request,
 
 result<chat_completion> client::try_stream_erased(const chat_request& request,
                                                   detail::chunk_function on_chunk) {
-  detail::outcome o = detail::run_blocking(
-      state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
+  detail::outcome o =
+      detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
         detail::launch_stream(state_->async.state_, state_->async.prepare(request, true),
                               std::move(on_chunk), h);
       });

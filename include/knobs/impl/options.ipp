@@ -7,6 +7,7 @@
 // them from the environment, and the default warning printer.
 
 #include <knobs/options.hpp>
+
 #include <knobs/detail/url.hpp>
 
 #include <boost/beast/core/string.hpp>
@@ -82,9 +83,10 @@ result<void> client_options::check() const {
                       "OPENAI_API_KEY");
   // Every string that goes into a header field. The key's own characters
   // are never quoted.
-  const std::pair<const char*, const std::string*> fields[] = {
-      {"api_key", &api_key}, {"organization", &organization}, {"project", &project},
-      {"user_agent", &user_agent}};
+  const std::pair<const char*, const std::string*> fields[] = {{"api_key", &api_key},
+                                                               {"organization", &organization},
+                                                               {"project", &project},
+                                                               {"user_agent", &user_agent}};
   for (const auto& [name, value] : fields)
     if (std::string problem = detail::field_value_problem(*value); !problem.empty())
       return make_error(errc::invalid_request, std::string(name) + " " + problem, name);
@@ -98,8 +100,8 @@ result<void> client_options::check() const {
       return make_error(errc::invalid_request,
                         where + ": " + name + " is set by knobs from the body", where);
     if (std::string problem = detail::field_value_problem(value); !problem.empty())
-      return make_error(errc::invalid_request,
-                        where + ": the value of " + name + " " + problem, where);
+      return make_error(errc::invalid_request, where + ": the value of " + name + " " + problem,
+                        where);
   }
   if (max_retries < 0)
     return make_error(errc::invalid_request, "max_retries must be >= 0", "max_retries");
@@ -109,8 +111,7 @@ result<void> client_options::check() const {
     return make_error(errc::invalid_request, "stream_idle_timeout must be positive",
                       "stream_idle_timeout");
   if (max_connections == 0)
-    return make_error(errc::invalid_request, "max_connections must be >= 1",
-                      "max_connections");
+    return make_error(errc::invalid_request, "max_connections must be >= 1", "max_connections");
   return {};
 }
 

@@ -10,8 +10,8 @@
 #include <knobs/api_error.hpp>
 #include <knobs/chat_chunk.hpp>
 #include <knobs/detail/sse.hpp>
-#include <knobs/impl/transport.hpp>
 #include <knobs/error.hpp>
+#include <knobs/impl/transport.hpp>
 
 #include <boost/asio/coroutine.hpp>
 #include <boost/asio/post.hpp>
@@ -63,8 +63,8 @@ inline event_kind take_event(stream_state& s, const sse_event& event,
     api_error_info info = std::move(*api);
     info.request_id = s.request_id;
     info.message = s.client->redact(std::move(info.message));
-    std::string message = "error event from " + s.client->server().host_header +
-                          " after " + std::to_string(s.chunks) + " chunks: " + info.message;
+    std::string message = "error event from " + s.client->server().host_header + " after " +
+                          std::to_string(s.chunks) + " chunks: " + info.message;
     if (info.param)
       message += " (param: " + *info.param + ")";
     error_info e = make_error(errc::api_error, std::move(message), info.param.value_or(""));
@@ -182,27 +182,25 @@ inline bool read_done(stream_state& s, boost::system::error_code ec, bool cancel
     if (cancelled)
       fail_stream(s, stream_error(s, errc::cancelled, "the stream was cancelled" + after));
     else if (ec == boost::beast::error::timeout)
-      fail_stream(s, stream_error(s, errc::timeout,
-                                  "the stream from " + where + " stalled" + after +
-                                      ": nothing for " +
-                                      std::to_string(
-                                          s.client->options().stream_idle_timeout.count()) +
-                                      " ms (stream_idle_timeout)"));
+      fail_stream(s,
+                  stream_error(s, errc::timeout,
+                               "the stream from " + where + " stalled" + after + ": nothing for " +
+                                   std::to_string(s.client->options().stream_idle_timeout.count()) +
+                                   " ms (stream_idle_timeout)"));
     else if (ec.category() ==
                  boost::system::error_code(boost::beast::http::error::body_limit).category() &&
              ec != boost::beast::http::error::end_of_stream &&
              ec != boost::beast::http::error::partial_message)
       fail_stream(s, stream_error(s, errc::invalid_response,
-                                  "the stream from " + where + " is not valid HTTP" + after +
-                                      ": " + ec.message()));
+                                  "the stream from " + where + " is not valid HTTP" + after + ": " +
+                                      ec.message()));
     else
       fail_stream(s, stream_error(s, errc::connection_error,
                                   "the connection to " + where + " failed mid-stream" + after +
                                       ": " + ec.message()));
     return false;
   }
-  s.events.feed(
-      std::string_view(s.scratch.data(), s.scratch.size() - s.parser->get().body().size));
+  s.events.feed(std::string_view(s.scratch.data(), s.scratch.size() - s.parser->get().body().size));
   if (s.parser->is_done()) {
     s.body_done = true;
     s.conn->expires_never();
@@ -220,8 +218,7 @@ public:
 
   template <class Self> void operator()(Self& self) { (*this)(self, {}, 0); }
 
-  template <class Self>
-  void operator()(Self& self, boost::system::error_code ec, std::size_t) {
+  template <class Self> void operator()(Self& self, boost::system::error_code ec, std::size_t) {
     stream_state& s = *s_;
     BOOST_ASIO_CORO_REENTER(this) {
       if (s.reading) {
@@ -234,8 +231,8 @@ public:
       }
       s.reading = true;
       for (;;) {
-        result_ = s.finished ? (s.failure ? poll_result::failed : poll_result::end)
-                             : poll(s, chunk_);
+        result_ =
+            s.finished ? (s.failure ? poll_result::failed : poll_result::end) : poll(s, chunk_);
         if (result_ != poll_result::need_read)
           break;
         BOOST_ASIO_CORO_YIELD read_more(s, std::move(self));

@@ -18,9 +18,9 @@
 #include <knobs/error.hpp>
 #include <knobs/options.hpp>
 
-#include <boost/asio/coroutine.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/compose.hpp>
+#include <boost/asio/coroutine.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -47,8 +47,8 @@
 #include <deque>
 #include <exception>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <type_traits>
@@ -173,8 +173,7 @@ public:
   void async_write(const std::string& head, const std::string& body, Handler&& handler) {
     const std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(head),
                                                            boost::asio::buffer(body)};
-    std::visit([&](auto& s) { boost::asio::async_write(s, buffers, std::move(handler)); },
-               stream_);
+    std::visit([&](auto& s) { boost::asio::async_write(s, buffers, std::move(handler)); }, stream_);
   }
 
   template <class Parser, class Handler> void async_read(Parser& parser, Handler&& handler) {
@@ -183,8 +182,7 @@ public:
         stream_);
   }
 
-  template <class Parser, class Handler>
-  void async_read_header(Parser& parser, Handler&& handler) {
+  template <class Parser, class Handler> void async_read_header(Parser& parser, Handler&& handler) {
     std::visit(
         [&](auto& s) {
           boost::beast::http::async_read_header(s, buffer_, parser, std::move(handler));
@@ -276,11 +274,10 @@ inline void deadline_watch::expired() {
 // Content-Length and Transfer-Encoding among the extra headers.
 inline std::string request_head(const client_options& o, const endpoint& ep,
                                 std::string_view accept) {
-  std::vector<std::pair<std::string, std::string>> fields{
-      {"Host", ep.host_header},
-      {"User-Agent", o.user_agent},
-      {"Content-Type", "application/json"},
-      {"Accept", std::string(accept)}};
+  std::vector<std::pair<std::string, std::string>> fields{{"Host", ep.host_header},
+                                                          {"User-Agent", o.user_agent},
+                                                          {"Content-Type", "application/json"},
+                                                          {"Accept", std::string(accept)}};
   if (!o.api_key.empty())
     fields.emplace_back("Authorization", "Bearer " + o.api_key);
   if (!o.organization.empty())
@@ -529,10 +526,10 @@ struct stream_state {
   std::string request_id;
   int retries = 0;
   std::size_t chunks = 0;
-  bool body_done = false;  // the HTTP body has ended
-  bool done_seen = false;  // `data: [DONE]` arrived
-  bool finished = false;   // no more chunks: done, failed or closed
-  bool reading = false;    // an async_next is in flight
+  bool body_done = false; // the HTTP body has ended
+  bool done_seen = false; // `data: [DONE]` arrived
+  bool finished = false;  // no more chunks: done, failed or closed
+  bool reading = false;   // an async_next is in flight
   std::optional<error_info> failure;
 
   stream_state(std::shared_ptr<client_state> c, std::size_t max_event_bytes)
@@ -714,9 +711,8 @@ public:
           s.failure = api_failure(s, res, status);
           if (!should_retry(s, res, status))
             return complete(self, std::move(s.failure));
-          s.wait = retry_after(std::string(res["retry-after-ms"]),
-                               std::string(res["retry-after"]), std::chrono::system_clock::now(),
-                               o.max_retry_after);
+          s.wait = retry_after(std::string(res["retry-after-ms"]), std::string(res["retry-after"]),
+                               std::chrono::system_clock::now(), o.max_retry_after);
         }
         goto retry;
 
@@ -732,8 +728,7 @@ public:
         // so try again on a fresh connection without counting a retry.
         // Only once per request: a server that reads requests and resets the
         // connection must not see the same POST over and over, uncounted.
-        if (s.reused && !s.replaced_stale && ec != boost::beast::error::timeout &&
-            !got_some(s)) {
+        if (s.reused && !s.replaced_stale && ec != boost::beast::error::timeout && !got_some(s)) {
           s.replaced_stale = true;
           c.closed(std::move(s.conn));
           s.parser.reset();
@@ -846,19 +841,18 @@ private:
     const std::string where = ep.host_header;
     error_info e;
     if (ec == boost::beast::error::timeout && !s.connected) {
-      e = make_error(errc::timeout,
-                     "could not connect to " + where + " within connect_timeout (" +
-                         std::to_string(o.connect_timeout.count()) + " ms; " +
-                         std::to_string(o.timeout.count()) + " ms per attempt)");
+      e = make_error(errc::timeout, "could not connect to " + where + " within connect_timeout (" +
+                                        std::to_string(o.connect_timeout.count()) + " ms; " +
+                                        std::to_string(o.timeout.count()) + " ms per attempt)");
     } else if (ec == boost::beast::error::timeout) {
-      e = make_error(errc::timeout,
-                     "no complete response from " + where + " within the timeout (" +
-                         std::to_string(o.timeout.count()) + " ms per attempt, " +
-                         std::to_string(o.connect_timeout.count()) + " ms to connect)");
+      e = make_error(errc::timeout, "no complete response from " + where + " within the timeout (" +
+                                        std::to_string(o.timeout.count()) + " ms per attempt, " +
+                                        std::to_string(o.connect_timeout.count()) +
+                                        " ms to connect)");
     } else if (ec == boost::beast::http::error::body_limit) {
-      e = make_error(errc::invalid_response,
-                     "the response from " + where + " is larger than max_response_bytes (" +
-                         std::to_string(o.max_response_bytes) + ")");
+      e = make_error(errc::invalid_response, "the response from " + where +
+                                                 " is larger than max_response_bytes (" +
+                                                 std::to_string(o.max_response_bytes) + ")");
     } else if (ec.category() ==
                    boost::system::error_code(boost::beast::http::error::body_limit).category() &&
                ec != boost::beast::http::error::end_of_stream &&
@@ -902,11 +896,12 @@ private:
   // A successful answer to a streamed request that is not a stream.
   error_info not_a_stream(const response& res) const {
     std::string type(res[boost::beast::http::field::content_type]);
-    error_info e = make_error(
-        errc::invalid_response,
-        s_->client->redact("the server answered a streamed request with " +
-                           (type.empty() ? std::string("no Content-Type") : "Content-Type " + type) +
-                           " instead of text/event-stream (body: " + snippet(res.body()) + ")"));
+    error_info e =
+        make_error(errc::invalid_response,
+                   s_->client->redact(
+                       "the server answered a streamed request with " +
+                       (type.empty() ? std::string("no Content-Type") : "Content-Type " + type) +
+                       " instead of text/event-stream (body: " + snippet(res.body()) + ")"));
     e.retries = s_->retries;
     return e;
   }
