@@ -54,10 +54,11 @@ struct prepared_request {
 };
 
 // The completion handlers of the compiled operations, type-erased: each
-// operation is compiled once (in <knobs/src.hpp>, or once per program in
-// header-only mode), whatever completion token the caller uses.
+// operation is instantiated once, with one handler type (in <knobs/src.hpp>,
+// or once per program in header-only mode), whatever completion token the
+// caller uses; the blocking client goes through the same ones.
 using create_handler = erased_handler<void(std::exception_ptr, chat_completion)>;
-using open_stream_handler = erased_handler<void(std::exception_ptr, chat_stream)>;
+using open_handler = erased_handler<void(std::exception_ptr, std::shared_ptr<stream_state>)>;
 
 // The caller's `on_chunk`, type-erased; move-only callables are accepted.
 class chunk_function {
@@ -84,8 +85,8 @@ private:
 // The compiled operations under async_client's templates.
 KNOBS_DECL void start_create(std::shared_ptr<client_state> state, prepared_request request,
                              create_handler handler);
-KNOBS_DECL void start_open_stream(std::shared_ptr<client_state> state, prepared_request request,
-                                  open_stream_handler handler);
+KNOBS_DECL void start_open(std::shared_ptr<client_state> state, prepared_request request,
+                           open_handler handler);
 KNOBS_DECL void start_stream(std::shared_ptr<client_state> state, prepared_request request,
                              chunk_function on_chunk, create_handler handler);
 
@@ -104,8 +105,17 @@ struct initiate_open_stream {
   template <class Handler>
   void operator()(Handler&& handler, std::shared_ptr<client_state> state,
                   const boost::asio::any_io_executor& ex, prepared_request request) const {
-    start_open_stream(std::move(state), std::move(request),
-                      open_stream_handler(std::forward<Handler>(handler), ex));
+    // The stream's state becomes a chat_stream here, in the caller's
+    // template, so that the compiled operation has one completion type.
+    auto handler_ex = boost::asio::get_associated_executor(handler, ex);
+    auto slot = boost::asio::get_associated_cancellation_slot(handler);
+    start_open(std::move(state), std::move(request),
+               open_handler(
+                   [h = std::forward<Handler>(handler)](
+                       std::exception_ptr e, std::shared_ptr<stream_state> opened) mutable {
+                     std::move(h)(std::move(e), chat_stream(std::move(opened)));
+                   },
+                   std::move(handler_ex), slot));
   }
 };
 

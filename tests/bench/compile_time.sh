@@ -9,6 +9,8 @@
 # The machine is shared and noisy, so every TU is compiled once per round, in
 # the same order, and the table gives each one's median over the rounds and
 # its ratio to the yardstick's median. Run it on an otherwise idle machine.
+# (The compiled library's own two TUs are in ninja's log of any build:
+# `awk '/knobs_compiled/' build/default/.ninja_log`.)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 rounds="${1:-3}"
@@ -28,21 +30,12 @@ tus=(
   "concurrent (C++20 coroutines), -O2, compiled|examples/concurrent.cpp|-std=c++20 -O2 -DKNOBS_SEPARATE_COMPILATION"
   "chat_request + to_json, -O2, header-only|tests/bench/compile/request_only.cpp|-std=c++20 -O2"
   "chat_request + to_json, -O2, compiled|tests/bench/compile/request_only.cpp|-std=c++20 -O2 -DKNOBS_SEPARATE_COMPILATION"
-  "src.hpp (the compiled client), -O2|-|-std=c++20 -O2 -DKNOBS_SEPARATE_COMPILATION"
-  "local/src.hpp (the compiled knobs::local), -O2|-|-std=c++20 -O2 -DKNOBS_SEPARATE_COMPILATION"
 )
-
-echo '#include <knobs/src.hpp>' > "$out/src.cpp"
-echo '#include <knobs/local/src.hpp>' > "$out/local_src.cpp"
 
 for ((r = 1; r <= rounds; ++r)); do
   for i in "${!tus[@]}"; do
     IFS='|' read -r name src flags <<< "${tus[$i]}"
-    case "$name" in
-      src.hpp*) file="$out/src.cpp" ;;
-      local/src.hpp*) file="$out/local_src.cpp" ;;
-      *) file="$root/$src" ;;
-    esac
+    file="$root/$src"
     # shellcheck disable=SC2086
     /usr/bin/time -f '%U %S %M' -o "$out/t" "$cxx" $flags -I"$root/include" -c "$file" \
       -o "$out/o.o"

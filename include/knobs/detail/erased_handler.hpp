@@ -43,6 +43,13 @@ public:
         slot_(boost::asio::get_associated_cancellation_slot(handler)),
         f_(std::make_unique<holder<std::decay_t<Handler>>>(std::forward<Handler>(handler))) {}
 
+  // `f` is called in place of a handler whose associated executor and
+  // cancellation slot are `ex` and `slot` (an adapter around that handler).
+  template <class F>
+  erased_handler(F&& f, executor_type ex, cancellation_slot_type slot)
+      : executor_(std::move(ex)), slot_(slot),
+        f_(std::make_unique<holder<std::decay_t<F>>>(std::forward<F>(f))) {}
+
   erased_handler(erased_handler&&) noexcept = default;
   erased_handler& operator=(erased_handler&&) noexcept = default;
 

@@ -45,10 +45,15 @@ public:
 
   template <class Self> void operator()(Self& self, boost::system::error_code ec, std::size_t) {
     BOOST_ASIO_CORO_REENTER(this) {
-      BOOST_ASIO_CORO_YIELD boost::asio::async_compose<Self, void(std::exception_ptr,
-                                                                  std::shared_ptr<stream_state>)>(
-          request_op<std::shared_ptr<stream_state>>(state_, std::move(body_), std::move(rejected_)),
-          self, state_->executor());
+      // Through the same compiled operation as async_open_stream's, so that
+      // it is instantiated once. What it needs is taken out of *this first:
+      // `self` (and *this with it) moves into the handler.
+      BOOST_ASIO_CORO_YIELD {
+        std::shared_ptr<client_state> state = state_;
+        prepared_request request{std::move(body_), std::move(rejected_)};
+        const boost::asio::any_io_executor ex = state->executor();
+        start_open(std::move(state), std::move(request), open_handler(std::move(self), ex));
+      }
       for (;;) {
         for (;;) {
           std::optional<chat_chunk> chunk;
@@ -87,45 +92,31 @@ private:
   std::shared_ptr<stream_state> s_;
 };
 
-// The operations, for any handler: the async_client's templates pass a
-// type-erased one, the blocking client its own.
-template <class Handler>
-void launch_create(std::shared_ptr<client_state> state, prepared_request request,
-                   Handler&& handler) {
+void start_create(std::shared_ptr<client_state> state, prepared_request request,
+                  create_handler handler) {
   auto ex = state->executor();
-  boost::asio::async_compose<Handler, void(std::exception_ptr, chat_completion)>(
+  boost::asio::async_compose<create_handler, void(std::exception_ptr, chat_completion)>(
       request_op<chat_completion>(std::move(state), std::move(request.body),
                                   std::move(request.rejected)),
       handler, std::move(ex));
 }
 
-template <class Handler>
-void launch_stream(std::shared_ptr<client_state> state, prepared_request request,
-                   chunk_function on_chunk, Handler&& handler) {
+void start_open(std::shared_ptr<client_state> state, prepared_request request,
+                open_handler handler) {
   auto ex = state->executor();
-  boost::asio::async_compose<Handler, void(std::exception_ptr, chat_completion)>(
-      stream_op(std::move(state), std::move(request.body), std::move(request.rejected),
-                std::move(on_chunk)),
-      handler, std::move(ex));
-}
-
-void start_create(std::shared_ptr<client_state> state, prepared_request request,
-                  create_handler handler) {
-  launch_create(std::move(state), std::move(request), std::move(handler));
-}
-
-void start_open_stream(std::shared_ptr<client_state> state, prepared_request request,
-                       open_stream_handler handler) {
-  auto ex = state->executor();
-  boost::asio::async_compose<open_stream_handler, void(std::exception_ptr, chat_stream)>(
-      request_op<chat_stream>(std::move(state), std::move(request.body),
-                              std::move(request.rejected)),
+  boost::asio::async_compose<open_handler, void(std::exception_ptr, std::shared_ptr<stream_state>)>(
+      request_op<std::shared_ptr<stream_state>>(std::move(state), std::move(request.body),
+                                                std::move(request.rejected)),
       handler, std::move(ex));
 }
 
 void start_stream(std::shared_ptr<client_state> state, prepared_request request,
                   chunk_function on_chunk, create_handler handler) {
-  launch_stream(std::move(state), std::move(request), std::move(on_chunk), std::move(handler));
+  auto ex = state->executor();
+  boost::asio::async_compose<create_handler, void(std::exception_ptr, chat_completion)>(
+      stream_op(std::move(state), std::move(request.body), std::move(request.rejected),
+                std::move(on_chunk)),
+      handler, std::move(ex));
 }
 
 } // namespace detail
@@ -198,8 +189,7 @@ struct outcome {
   chat_completion value;
 };
 
-// The completion handler of every blocking call: one type, so each
-// operation is instantiated once.
+// The completion handler of every blocking call, erased like any other.
 struct outcome_handler {
   outcome* out;
   void operator()(std::exception_ptr e, chat_completion r) const {
@@ -256,14 +246,16 @@ client::~client() = default;
 chat_completion client::create(const chat_request& request) {
   return detail::value_or_throw(
       detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
-        detail::launch_create(state_->async.state_, state_->async.prepare(request, false), h);
+        detail::start_create(state_->async.state_, state_->async.prepare(request, false),
+                             detail::create_handler(h, state_->async.get_executor()));
       }));
 }
 
 result<chat_completion> client::try_create(const chat_request& request) {
   return detail::to_result(
       detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
-        detail::launch_create(state_->async.state_, state_->async.prepare(request, false), h);
+        detail::start_create(state_->async.state_, state_->async.prepare(request, false),
+                             detail::create_handler(h, state_->async.get_executor()));
       }));
 }
 
@@ -271,8 +263,9 @@ chat_completion client::stream_erased(const chat_request& request,
                                       detail::chunk_function on_chunk) {
   return detail::value_or_throw(
       detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
-        detail::launch_stream(state_->async.state_, state_->async.prepare(request, true),
-                              std::move(on_chunk), h);
+        detail::start_stream(state_->async.state_, state_->async.prepare(request, true),
+                             std::move(on_chunk),
+                             detail::create_handler(h, state_->async.get_executor()));
       }));
 }
 
@@ -280,8 +273,9 @@ result<chat_completion> client::try_stream_erased(const chat_request& request,
                                                   detail::chunk_function on_chunk) {
   detail::outcome o =
       detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
-        detail::launch_stream(state_->async.state_, state_->async.prepare(request, true),
-                              std::move(on_chunk), h);
+        detail::start_stream(state_->async.state_, state_->async.prepare(request, true),
+                             std::move(on_chunk),
+                             detail::create_handler(h, state_->async.get_executor()));
       });
   if (o.failure && !detail::is_knobs_error(o.failure))
     std::rethrow_exception(o.failure);
