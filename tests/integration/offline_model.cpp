@@ -7,6 +7,7 @@
 #include <knobs/client.hpp>
 
 #include "../../examples/common.hpp"
+#include "../offline_answers.hpp"
 
 #include <doctest/doctest.h>
 
@@ -25,9 +26,9 @@ using knobs::local::response_plan;
 
 namespace {
 
-const char* const city_prompt = "In one sentence, describe a city at night.";
-const char* const coffee_prompt = "Invent a name for a coffee shop.";
-const char* const capital_prompt = "What is the capital of Australia?";
+using offline_answers::capital_prompt;
+using offline_answers::city_prompt;
+using offline_answers::coffee_prompt;
 
 model_server& shared_server() {
   static model_server server{knobs::local::model_server_options{0, true, {}}};
@@ -105,11 +106,7 @@ TEST_CASE("temperature 0: identical answers, and the same from a second server")
   model_server second{knobs::local::model_server_options{0, true, {}}};
   knobs::client other{options_for(second)};
   // The greedy answers README.md quotes.
-  const char* const greedy[][2] = {
-      {city_prompt,
-       "The city at night is a quiet ocean of lights, humming softly under a dark sky."},
-      {coffee_prompt, "Name it Otter Steps Coffee, a cheerful name for a shop by the stream."},
-      {capital_prompt, "The capital of Australia is Canberra."}};
+  const auto& greedy = offline_answers::greedy;
   for (const auto& [prompt, expected] : greedy) {
     const auto request = ask(prompt).temperature(0.0);
     const knobs::chat_completion a = client.create(request);

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../offline_answers.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <ctime>
@@ -18,9 +20,9 @@ using knobs::local::offline_model;
 
 namespace {
 
-const char* const city_prompt = "In one sentence, describe a city at night.";
-const char* const coffee_prompt = "Invent a name for a coffee shop.";
-const char* const capital_prompt = "What is the capital of Australia?";
+using offline_answers::capital_prompt;
+using offline_answers::city_prompt;
+using offline_answers::coffee_prompt;
 
 // One model for the whole program: it is immutable, and training takes a few ms.
 const offline_model& model() {
@@ -167,11 +169,7 @@ TEST_CASE("prompts choose their topic by keywords") {
 TEST_CASE("temperature 0 gives one answer, whole sentences, the same from two models") {
   const offline_model second;
   // The greedy answers README.md quotes.
-  const char* const greedy[][2] = {
-      {city_prompt,
-       "The city at night is a quiet ocean of lights, humming softly under a dark sky."},
-      {coffee_prompt, "Name it Otter Steps Coffee, a cheerful name for a shop by the stream."},
-      {capital_prompt, "The capital of Australia is Canberra."}};
+  const auto& greedy = offline_answers::greedy;
   for (const auto& [prompt, expected] : greedy) {
     const generation a = run(prompt, at(0.0), 1);
     const generation b = run(prompt, at(0.0), 2); // another seed: greedy ignores it
