@@ -62,7 +62,6 @@ inline event_kind take_event(stream_state& s, const sse_event& event,
   if (api) {
     api_error_info info = std::move(*api);
     info.request_id = s.request_id;
-    info.message = s.client->redact(std::move(info.message));
     std::string message = "error event from " + s.client->server().host_header + " after " +
                           std::to_string(s.chunks) + " chunks: " + info.message;
     if (info.param)
@@ -75,8 +74,8 @@ inline event_kind take_event(stream_state& s, const sse_event& event,
     return event_kind::failed;
   }
   error_info e = parsed.error();
-  e.message = s.client->redact("stream event " + std::to_string(s.chunks + 1) + ": " + e.message +
-                               " (data: " + snippet(std::string(data)) + ")");
+  e.message = "stream event " + std::to_string(s.chunks + 1) + ": " + e.message +
+              " (data: " + snippet(std::string(data)) + ")";
   e.retries = s.retries;
   s.client->redact(e);
   s.failure = std::move(e);

@@ -466,6 +466,8 @@ public:
 
   // Every string of a failure that a server (or a proxy) could have written:
   // the message and `where` quote its bytes, and the API fields are its own.
+  // Every failure passes here once, where it is completed (request_op) or
+  // recorded (a stream's), so the messages are built without redacting.
   void redact(error_info& e) const {
     if (options_.api_key.empty())
       return;
@@ -880,7 +882,6 @@ private:
     }
     api.status = status;
     api.request_id = std::string(res["x-request-id"]);
-    api.message = c.redact(std::move(api.message));
     std::string message = std::to_string(status) + " from " + c.server().host_header + ": " +
                           (api.message.empty() ? std::string(res.reason()) : api.message);
     if (api.param)
@@ -898,10 +899,9 @@ private:
     std::string type(res[boost::beast::http::field::content_type]);
     error_info e =
         make_error(errc::invalid_response,
-                   s_->client->redact(
-                       "the server answered a streamed request with " +
+                   "the server answered a streamed request with " +
                        (type.empty() ? std::string("no Content-Type") : "Content-Type " + type) +
-                       " instead of text/event-stream (body: " + snippet(res.body()) + ")"));
+                       " instead of text/event-stream (body: " + snippet(res.body()) + ")");
     e.retries = s_->retries;
     return e;
   }
@@ -921,7 +921,7 @@ private:
     auto parsed = try_parse_chat_completion(res.body());
     if (!parsed) {
       error_info e = parsed.error();
-      e.message = s_->client->redact(e.message + " (body: " + snippet(res.body()) + ")");
+      e.message += " (body: " + snippet(res.body()) + ")";
       e.retries = s_->retries;
       return complete(self, std::move(e));
     }
