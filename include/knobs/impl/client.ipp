@@ -92,22 +92,36 @@ private:
   std::shared_ptr<stream_state> s_;
 };
 
+using request_handler = erased_handler<void(std::exception_ptr, request_result)>;
+
+// Starts the one request_op, completing `handler` with the part of the result
+// that `pick` takes.
+template <class Handler, class Pick>
+void start_request(std::shared_ptr<client_state> state, prepared_request request, bool streaming,
+                   Handler handler, Pick pick) {
+  auto ex = state->executor();
+  auto handler_ex = handler.get_executor();
+  auto slot = handler.get_cancellation_slot();
+  request_handler h(
+      [handler = std::move(handler), pick](std::exception_ptr e, request_result r) mutable {
+        std::move(handler)(std::move(e), pick(r));
+      },
+      std::move(handler_ex), slot);
+  boost::asio::async_compose<request_handler, void(std::exception_ptr, request_result)>(
+      request_op(std::move(state), std::move(request.body), std::move(request.rejected), streaming),
+      h, std::move(ex));
+}
+
 void start_create(std::shared_ptr<client_state> state, prepared_request request,
                   create_handler handler) {
-  auto ex = state->executor();
-  boost::asio::async_compose<create_handler, void(std::exception_ptr, chat_completion)>(
-      request_op<chat_completion>(std::move(state), std::move(request.body),
-                                  std::move(request.rejected)),
-      handler, std::move(ex));
+  start_request(std::move(state), std::move(request), false, std::move(handler),
+                [](request_result& r) { return std::move(r.completion); });
 }
 
 void start_open(std::shared_ptr<client_state> state, prepared_request request,
                 open_handler handler) {
-  auto ex = state->executor();
-  boost::asio::async_compose<open_handler, void(std::exception_ptr, std::shared_ptr<stream_state>)>(
-      request_op<std::shared_ptr<stream_state>>(std::move(state), std::move(request.body),
-                                                std::move(request.rejected)),
-      handler, std::move(ex));
+  start_request(std::move(state), std::move(request), true, std::move(handler),
+                [](request_result& r) { return std::move(r.stream); });
 }
 
 void start_stream(std::shared_ptr<client_state> state, prepared_request request,

@@ -11,6 +11,7 @@
 #include <knobs/chat_chunk.hpp>
 #include <knobs/chat_completion.hpp>
 #include <knobs/chat_request.hpp>
+#include <knobs/detail/byte_stream.hpp>
 #include <knobs/detail/number.hpp>
 #include <knobs/detail/retry.hpp>
 #include <knobs/detail/sse.hpp>
@@ -20,6 +21,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/compose.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/coroutine.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -30,7 +32,6 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -53,7 +54,6 @@
 #include <string>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace knobs {
@@ -117,22 +117,20 @@ private:
   std::vector<connection*> watched_;
 };
 
-// One HTTP/1.1 connection to the server, over TCP or TLS over TCP. The Beast
-// calls are the same for both streams; std::visit picks the layer. Its
+// One HTTP/1.1 connection to the server, over TCP or TLS over TCP (a
+// byte_stream: each Beast operation is compiled once, for both). Its
 // deadline is kept by the client's deadline_watch (Beast's own per-operation
 // timeouts are not used); a connection that misses it is closed, and its
 // operations' errors read as boost::beast::error::timeout through
 // `timeout_or()`.
 class connection {
 public:
-  using tcp_stream = boost::beast::tcp_stream;
-  using tls_stream = boost::beast::ssl_stream<tcp_stream>;
+  using tcp_stream = byte_stream::tcp_stream;
+  using tls_stream = byte_stream::tls_stream;
 
   connection(const boost::asio::any_io_executor& ex, boost::asio::ssl::context* tls,
              std::shared_ptr<deadline_watch> watch)
-      : stream_(tls ? stream_type(std::in_place_type<tls_stream>, ex, *tls)
-                    : stream_type(std::in_place_type<tcp_stream>, ex)),
-        watch_(std::move(watch)) {}
+      : stream_(ex, tls), watch_(std::move(watch)) {}
 
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -157,15 +155,10 @@ public:
     return ec;
   }
 
-  bool is_tls() const noexcept { return std::holds_alternative<tls_stream>(stream_); }
-
-  tcp_stream& tcp() noexcept {
-    if (auto* s = std::get_if<tls_stream>(&stream_))
-      return s->next_layer();
-    return std::get<tcp_stream>(stream_);
-  }
-
-  tls_stream& tls() { return std::get<tls_stream>(stream_); }
+  bool is_tls() const noexcept { return stream_.is_tls(); }
+  tcp_stream& tcp() noexcept { return stream_.tcp(); }
+  tls_stream& tls() noexcept { return stream_.tls(); }
+  byte_stream& stream() noexcept { return stream_; }
 
   // Writes a request: its head (request line and fields, see request_head())
   // and its body, in one gather write.
@@ -173,37 +166,27 @@ public:
   void async_write(const std::string& head, const std::string& body, Handler&& handler) {
     const std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(head),
                                                            boost::asio::buffer(body)};
-    std::visit([&](auto& s) { boost::asio::async_write(s, buffers, std::move(handler)); }, stream_);
+    boost::asio::async_write(stream_, buffers, std::forward<Handler>(handler));
   }
 
   template <class Parser, class Handler> void async_read(Parser& parser, Handler&& handler) {
-    std::visit(
-        [&](auto& s) { boost::beast::http::async_read(s, buffer_, parser, std::move(handler)); },
-        stream_);
+    boost::beast::http::async_read(stream_, buffer_, parser, std::forward<Handler>(handler));
   }
 
   template <class Parser, class Handler> void async_read_header(Parser& parser, Handler&& handler) {
-    std::visit(
-        [&](auto& s) {
-          boost::beast::http::async_read_header(s, buffer_, parser, std::move(handler));
-        },
-        stream_);
+    boost::beast::http::async_read_header(stream_, buffer_, parser, std::forward<Handler>(handler));
   }
 
   template <class Parser, class Handler> void async_read_some(Parser& parser, Handler&& handler) {
-    std::visit(
-        [&](auto& s) {
-          boost::beast::http::async_read_some(s, buffer_, parser, std::move(handler));
-        },
-        stream_);
+    boost::beast::http::async_read_some(stream_, buffer_, parser, std::forward<Handler>(handler));
   }
 
   // A client has nothing to gain from a TLS close_notify here: the response
   // was complete (HTTP framing says so) or the connection is being abandoned.
   void close() noexcept {
     boost::system::error_code ignored;
-    tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-    tcp().socket().close(ignored);
+    tcp().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    tcp().close(ignored);
   }
 
   // Bytes the server sent past the last response: a keep-alive connection must
@@ -213,8 +196,7 @@ public:
 private:
   friend class deadline_watch;
 
-  using stream_type = std::variant<tcp_stream, tls_stream>;
-  stream_type stream_;
+  byte_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<deadline_watch> watch_;
   // Kept by watch_: the deadline, and where this connection is in its list.
@@ -579,17 +561,22 @@ inline std::string snippet(const std::string& body) {
   return body.substr(0, limit) + "...";
 }
 
-// Sends one chat-completion request, retrying as the options say, and
-// completes with void(std::exception_ptr, Result). With Result =
-// chat_completion it reads the whole response; otherwise (a stream) it reads
-// the response's head and completes with Result made from the stream_state,
-// positioned at the start of the body: retries happen only before that point.
-template <class Result> class request_op : boost::asio::coroutine {
-  static constexpr bool streaming = !std::is_same_v<Result, chat_completion>;
+// What a request_op completes with: the completion, or the opened stream.
+struct request_result {
+  chat_completion completion;
+  std::shared_ptr<stream_state> stream;
+};
 
+// Sends one chat-completion request, retrying as the options say, and
+// completes with void(std::exception_ptr, request_result). Unless
+// `streaming`, it reads the whole response into the result's completion;
+// otherwise it reads the response's head and completes with the result's
+// stream, positioned at the start of the body: retries happen only before
+// that point. One class for both, so that it is compiled once.
+class request_op : boost::asio::coroutine {
 public:
   request_op(std::shared_ptr<client_state> state, std::string body,
-             std::optional<error_info> rejected)
+             std::optional<error_info> rejected, bool streaming)
       : s_(state->take_exchange(std::move(body), std::move(rejected), streaming)) {}
 
   template <class Self> void operator()(Self& self) { (*this)(self, {}); }
@@ -647,14 +634,16 @@ public:
               boost::asio::ip::tcp::resolver::numeric_service, std::move(self));
           if (ec || stopped(self))
             goto failed;
-          BOOST_ASIO_CORO_YIELD s.conn->tcp().async_connect(s.resolved, std::move(self));
+          BOOST_ASIO_CORO_YIELD boost::asio::async_connect(s.conn->tcp(), s.resolved,
+                                                           std::move(self));
           if (ec || stopped(self))
             goto failed;
           if (s.conn->is_tls()) {
             if (!prepare_tls(s, ec))
               goto failed;
-            BOOST_ASIO_CORO_YIELD s.conn->tls().async_handshake(
-                boost::asio::ssl::stream_base::client, std::move(self));
+            BOOST_ASIO_CORO_YIELD s.conn->stream().async_handshake(
+                boost::asio::ssl::stream_base::client,
+                byte_stream::handler(std::move(self), c.executor()));
             if (ec || stopped(self))
               goto failed;
           }
@@ -704,10 +693,9 @@ public:
             c.closed(std::move(s.conn));
 
           if (status >= 200 && status < 300) {
-            if constexpr (streaming)
+            if (s.streaming)
               return complete(self, not_a_stream(res));
-            else
-              return finish(self, res);
+            return finish(self, res);
           }
 
           s.failure = api_failure(s, res, status);
@@ -925,9 +913,10 @@ private:
       e.retries = s_->retries;
       return complete(self, std::move(e));
     }
-    chat_completion out = std::move(*parsed);
-    out.request_id = std::string(res["x-request-id"]);
-    out.retries = s_->retries;
+    request_result out;
+    out.completion = std::move(*parsed);
+    out.completion.request_id = std::string(res["x-request-id"]);
+    out.completion.retries = s_->retries;
     release();
     self.complete(std::exception_ptr(), std::move(out));
   }
@@ -945,8 +934,9 @@ private:
     state->retries = s.retries;
     state->conn->expires_never();
     release();
-    if constexpr (streaming)
-      self.complete(std::exception_ptr(), Result(std::move(state)));
+    request_result out;
+    out.stream = std::move(state);
+    self.complete(std::exception_ptr(), std::move(out));
   }
 
   // Hands the exchange back to the client before the handler runs, so a
@@ -959,7 +949,7 @@ private:
   template <class Self> void complete(Self& self, error_info e) {
     s_->client->redact(e);
     release();
-    self.complete(to_exception_ptr(std::move(e)), Result{});
+    self.complete(to_exception_ptr(std::move(e)), request_result{});
   }
 
   std::unique_ptr<exchange> s_;

@@ -7,6 +7,7 @@
 // handler for a plan, carry the plan out (faults included), repeat while the
 // connection is kept alive. Everything here runs on the server's own thread.
 
+#include <knobs/detail/byte_stream.hpp>
 #include <knobs/local/response_plan.hpp>
 #include <knobs/version.hpp>
 
@@ -19,9 +20,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
@@ -29,7 +28,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
 #include <array>
@@ -94,27 +92,26 @@ inline std::string chunk(const std::string& data) {
   return size + "\r\n" + data + "\r\n";
 }
 
-// Stream is boost::beast::tcp_stream or boost::beast::ssl_stream<tcp_stream>.
-template <class Stream>
-class connection final : public connection_base,
-                         public std::enable_shared_from_this<connection<Stream>> {
-  static constexpr bool is_tls = !std::is_same<Stream, boost::beast::tcp_stream>::value;
-
+// Over TCP, or TLS when `tls` is not null: one class for both (a byte_stream),
+// so that each Beast operation is compiled once.
+class connection final : public connection_base, public std::enable_shared_from_this<connection> {
 public:
-  template <class... StreamArgs>
-  connection(server_state& state, std::size_t ordinal, StreamArgs&&... stream_args)
-      : state_(state), ordinal_(ordinal), stream_(std::forward<StreamArgs>(stream_args)...),
-        timer_(stream_.get_executor()) {}
+  connection(server_state& state, std::size_t ordinal, boost::asio::ip::tcp::socket socket,
+             boost::asio::ssl::context* tls)
+      : state_(state), ordinal_(ordinal), stream_(std::move(socket), tls),
+        timer_(stream_.get_executor()), deadline_(stream_.get_executor()) {}
 
   void start() {
-    if constexpr (is_tls) {
+    if (stream_.is_tls()) {
       arm_idle_timeout();
       stream_.async_handshake(boost::asio::ssl::stream_base::server,
-                              [self = this->shared_from_this()](boost::beast::error_code ec) {
-                                if (ec || self->state_.stopping)
-                                  return;
-                                self->read_request();
-                              });
+                              knobs::detail::byte_stream::handler(
+                                  [self = shared_from_this()](boost::beast::error_code ec) {
+                                    if (ec || self->state_.stopping)
+                                      return;
+                                    self->read_request();
+                                  },
+                                  stream_.get_executor()));
     } else {
       read_request();
     }
@@ -123,24 +120,35 @@ public:
   void abort() override { close(); }
 
 private:
-  boost::beast::tcp_stream& lowest() { return boost::beast::get_lowest_layer(stream_); }
+  using io_handler = knobs::detail::byte_stream::io_handler;
+
+  // Closes the connection if it is still waiting on the client after `d`.
+  void expires_after(std::chrono::steady_clock::duration d) {
+    deadline_.expires_after(d);
+    deadline_.async_wait([weak = weak_from_this()](boost::beast::error_code ec) {
+      auto self = weak.lock();
+      if (!ec && self)
+        self->close();
+    });
+  }
 
   void arm_idle_timeout() {
     if (state_.idle_timeout.count() > 0)
-      lowest().expires_after(state_.idle_timeout);
+      expires_after(state_.idle_timeout);
     else
-      lowest().expires_never();
+      deadline_.cancel();
   }
 
   void close() {
     timer_.cancel();
+    deadline_.cancel();
+    boost::beast::error_code ignored;
     if (plan_.reset) {
       // A zero linger turns close() into a reset: the kernel sends RST and
       // throws away whatever it still holds, as when a server crashes.
-      boost::beast::error_code ignored;
-      lowest().socket().set_option(boost::asio::socket_base::linger(true, 0), ignored);
+      stream_.tcp().set_option(boost::asio::socket_base::linger(true, 0), ignored);
     }
-    lowest().close(); // the socket, and tcp_stream's timeout timer with it
+    stream_.tcp().close(ignored);
   }
 
   void read_request() {
@@ -152,17 +160,15 @@ private:
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser_->header_limit(1024 * 1024);
     arm_idle_timeout();
-    boost::beast::http::async_read(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](boost::beast::error_code ec, std::size_t) {
-          self->on_read(ec);
-        });
+    boost::beast::http::async_read(stream_, buffer_, *parser_,
+                                   [self = shared_from_this()](boost::beast::error_code ec,
+                                                               std::size_t) { self->on_read(ec); });
   }
 
   void on_read(boost::beast::error_code ec) {
     if (state_.stopping)
       return;
-    lowest().expires_never();
+    deadline_.cancel();
     if (ec) {
       // Bytes that do not parse as HTTP get a 400, as from any server; a
       // client that went away, or stayed idle too long, gets nothing.
@@ -210,7 +216,7 @@ private:
 
     if (plan_.delay.count() > 0) {
       timer_.expires_after(plan_.delay);
-      timer_.async_wait([self = this->shared_from_this()](boost::beast::error_code wait_ec) {
+      timer_.async_wait([self = shared_from_this()](boost::beast::error_code wait_ec) {
         if (wait_ec || self->state_.stopping)
           return;
         self->respond();
@@ -311,11 +317,11 @@ private:
     if (plan_.byte_interval.count() > 0)
       watch();
     if (plan_.raw || chunked()) {
-      send(std::move(head_), [](connection& self) { self.send_part(0); });
+      send(std::move(head_), [](connection& c) { c.send_part(0); });
     } else if (plan_.repeat == 0 || plan_.body.empty()) {
-      send(std::move(head_), [](connection& self) { self.finish(); });
+      send(std::move(head_), [](connection& c) { c.finish(); });
     } else {
-      send(std::move(head_) + plan_.body, [](connection& self) { self.send_copy(1); });
+      send(std::move(head_) + plan_.body, [](connection& c) { c.send_copy(1); });
     }
   }
 
@@ -325,7 +331,7 @@ private:
       finish();
       return;
     }
-    send(plan_.body, [k](connection& self) { self.send_copy(k + 1); });
+    send(plan_.body, [k](connection& c) { c.send_copy(k + 1); });
   }
 
   const std::string& part(std::size_t i) const { return plan_.parts[i % plan_.parts.size()]; }
@@ -343,7 +349,7 @@ private:
       if (plan_.raw)
         close(); // raw bytes have no end of body to send
       else
-        send("0\r\n\r\n", [](connection& self) { self.finish(); });
+        send("0\r\n\r\n", [](connection& c) { c.finish(); });
       return;
     }
     if (i == 0 || plan_.part_delay.count() <= 0) {
@@ -351,7 +357,7 @@ private:
       return;
     }
     timer_.expires_after(plan_.part_delay);
-    timer_.async_wait([self = this->shared_from_this(), i](boost::beast::error_code ec) {
+    timer_.async_wait([self = shared_from_this(), i](boost::beast::error_code ec) {
       if (ec || self->state_.stopping)
         return;
       self->send(self->framed(self->part(i)), [i](connection& c) { c.send_part(i + 1); });
@@ -361,9 +367,13 @@ private:
   // A part as it goes on the wire: a chunk, or with `raw` the bytes alone.
   std::string framed(const std::string& data) const { return plan_.raw ? data : chunk(data); }
 
+  // What a connection does after a send (one type, so that the write is
+  // compiled once).
+  using next_step = std::function<void(connection&)>;
+
   // Writes bytes, honouring close_after_bytes and byte_interval, then calls
   // next(*this).
-  template <class Next> void send(std::string bytes, Next next) {
+  void send(std::string bytes, next_step next) {
     bool cut = false;
     if (budget_) {
       if (bytes.size() > *budget_) {
@@ -386,7 +396,7 @@ private:
     }
     boost::asio::async_write(
         stream_, boost::asio::buffer(out_),
-        [self = this->shared_from_this(), cut, next](boost::beast::error_code ec, std::size_t) {
+        [self = shared_from_this(), cut, next](boost::beast::error_code ec, std::size_t) {
           if (ec || self->state_.stopping)
             return;
           if (cut)
@@ -398,7 +408,7 @@ private:
 
   // Writes out_[at], waits byte_interval, and so on to the end of out_; then
   // as send() does. The first byte of each send goes at once.
-  template <class Next> void dribble(std::size_t at, bool cut, Next next) {
+  void dribble(std::size_t at, bool cut, next_step next) {
     if (at == out_.size()) {
       if (cut)
         close();
@@ -406,7 +416,7 @@ private:
         next(*this);
       return;
     }
-    auto write_one = [self = this->shared_from_this(), at, cut, next]() {
+    auto write_one = [self = shared_from_this(), at, cut, next]() {
       boost::asio::async_write(self->stream_, boost::asio::buffer(self->out_.data() + at, 1),
                                [self, at, cut, next](boost::beast::error_code ec, std::size_t) {
                                  if (ec || self->state_.stopping)
@@ -419,7 +429,7 @@ private:
       return;
     }
     timer_.expires_after(plan_.byte_interval);
-    timer_.async_wait([self = this->shared_from_this(), write_one](boost::beast::error_code ec) {
+    timer_.async_wait([self = shared_from_this(), write_one](boost::beast::error_code ec) {
       if (ec || self->state_.stopping)
         return;
       write_one();
@@ -451,50 +461,54 @@ private:
   // lives exactly as long as the client keeps it.
   void watch() {
     watching_ = true;
-    stream_.async_read_some(
-        boost::asio::buffer(scratch_),
-        [self = this->shared_from_this()](boost::beast::error_code ec, std::size_t) {
-          if (self->state_.stopping)
-            return;
-          if (ec) {
-            self->close();
-            return;
-          }
-          self->watch();
-        });
+    stream_.read_some(boost::asio::buffer(scratch_),
+                      io_handler(
+                          [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
+                            if (self->state_.stopping)
+                              return;
+                            if (ec) {
+                              self->close();
+                              return;
+                            }
+                            self->watch();
+                          },
+                          stream_.get_executor()));
   }
 
   // After `Connection: close`. Closing a socket with unread bytes in it sends
   // a reset, which can destroy the response before the client reads it; so
   // stop sending, wait (briefly) for the client to close its side, then close.
   void close_gracefully() {
-    lowest().expires_after(std::chrono::seconds(1));
-    if constexpr (is_tls) {
-      stream_.async_shutdown(
-          [self = this->shared_from_this()](boost::beast::error_code) { self->close(); });
+    expires_after(std::chrono::seconds(1));
+    if (stream_.is_tls()) {
+      stream_.async_shutdown(knobs::detail::byte_stream::handler(
+          [self = shared_from_this()](boost::beast::error_code) { self->close(); },
+          stream_.get_executor()));
     } else {
       boost::beast::error_code ignored;
-      lowest().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+      stream_.tcp().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
       drain();
     }
   }
 
   void drain() {
-    lowest().async_read_some(
-        boost::asio::buffer(scratch_),
-        [self = this->shared_from_this()](boost::beast::error_code ec, std::size_t) {
-          if (ec || self->state_.stopping) {
-            self->close();
-            return;
-          }
-          self->drain();
-        });
+    stream_.read_some(boost::asio::buffer(scratch_),
+                      io_handler(
+                          [self = shared_from_this()](boost::beast::error_code ec, std::size_t) {
+                            if (ec || self->state_.stopping) {
+                              self->close();
+                              return;
+                            }
+                            self->drain();
+                          },
+                          stream_.get_executor()));
   }
 
   server_state& state_;
   std::size_t ordinal_;
-  Stream stream_;
-  boost::asio::steady_timer timer_;
+  knobs::detail::byte_stream stream_;
+  boost::asio::steady_timer timer_;    // a plan's delays
+  boost::asio::steady_timer deadline_; // the idle timeout, and the graceful close's
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   bool keep_alive_ = true;

@@ -16,8 +16,6 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <openssl/err.h>
@@ -108,24 +106,14 @@ public:
     boost::beast::error_code ignored;
     socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
     const std::size_t ordinal = ++state_.connections_accepted;
-    std::shared_ptr<detail::connection_base> started;
-    if (ssl_) {
-      auto c =
-          std::make_shared<detail::connection<boost::beast::ssl_stream<boost::beast::tcp_stream>>>(
-              state_, ordinal, std::move(socket), *ssl_);
-      c->start();
-      started = std::move(c);
-    } else {
-      auto c = std::make_shared<detail::connection<boost::beast::tcp_stream>>(state_, ordinal,
-                                                                              std::move(socket));
-      c->start();
-      started = std::move(c);
-    }
+    auto started = std::make_shared<detail::connection>(state_, ordinal, std::move(socket),
+                                                        ssl_ ? &*ssl_ : nullptr);
+    started->start();
     connections_.erase(
         std::remove_if(connections_.begin(), connections_.end(),
                        [](const std::weak_ptr<detail::connection_base>& w) { return w.expired(); }),
         connections_.end());
-    connections_.push_back(started);
+    connections_.push_back(std::move(started));
   }
 
   void shutdown() {
