@@ -18,6 +18,8 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
+#include <cstddef>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -26,6 +28,8 @@
 #include <utility>
 
 namespace knobs {
+
+struct chat_completion; // <knobs/chat_completion.hpp>
 
 /// The kinds of failure knobs reports, in `knobs::error_category()`.
 enum class errc {
@@ -132,6 +136,14 @@ struct error_info {
   /// How many times the request was retried before this failure (0: the
   /// first attempt failed and was not retried, or nothing was sent).
   int retries = 0;
+  /// For a stream that failed after chunks arrived (a reset, a stall, an
+  /// error event, a chunk that does not parse): what arrived, folded as
+  /// `chat_stream::completion()` folds it (text, reasoning, tool-call
+  /// fragments, finish reasons so far), with `request_id` and `retries`.
+  /// Null when no chunk arrived, and for anything but a stream.
+  std::shared_ptr<const chat_completion> partial;
+  /// For a stream: how many chunks arrived before the failure.
+  std::size_t chunks = 0;
 };
 
 /// Writes the message (what a user should read) to a stream.
@@ -283,7 +295,11 @@ public:
 
 /// Makes an `error_info` with a knobs code, a message and the place at fault.
 inline error_info make_error(errc code, std::string message, std::string where = {}) {
-  return error_info{make_error_code(code), std::move(message), std::move(where), std::nullopt, 0};
+  error_info e;
+  e.code = make_error_code(code);
+  e.message = std::move(message);
+  e.where = std::move(where);
+  return e;
 }
 
 } // namespace knobs

@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <fstream>
 #include <limits>
@@ -258,6 +259,9 @@ TEST_CASE("reset mid-stream: a connection_error after the chunks that were sent,
   CHECK(r.says("mid-stream after 3 chunks"));
   CHECK(r.says(rst ? "reset by peer" : "partial message"));
   CHECK(r.chunks == 3);
+  CHECK(r.info.chunks == 3); // and what they said, in the error
+  REQUIRE(r.info.partial);
+  CHECK(r.info.partial->text() == "w0 w1 w2 ");
   CHECK(r.info.retries == 0);
   CHECK(server.requests().size() == 1); // its chunks may have been shown: not retried
   CHECK(r.took < 1s);
@@ -501,6 +505,110 @@ TEST_CASE("a server that sends one byte a second: a timeout_error when the timeo
 // ---------------------------------------------------------------------------
 // headers without end
 
+// ---------------------------------------------------------------------------
+// interim responses (issue 16): 1xx heads before the final response
+
+namespace {
+
+// A whole response as raw bytes: interim heads, then the final one with a
+// Content-Length, then the body.
+response_plan after_interim(const std::string& interim, const std::string& status_and_type,
+                            const std::string& body) {
+  response_plan plan;
+  plan.raw =
+      interim + head(status_and_type + "\r\nContent-Length: " + std::to_string(body.size())) + body;
+  return plan;
+}
+
+std::string joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts)
+    out += p;
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("interim responses: 100 Continue and 103 Early Hints are skipped, 101 is an error") {
+  const std::string continue_ = head("100 Continue");
+  const std::string hints = head("103 Early Hints\r\nLink: </style.css>; rel=preload");
+  std::string interim;
+  SUBCASE("100 Continue") { interim = continue_; }
+  SUBCASE("103 Early Hints") { interim = hints; }
+  SUBCASE("both, and 100 twice") { interim = continue_ + hints + continue_; }
+  CAPTURE(interim);
+
+  {
+    knobs::local::server server([&](const received_request&) {
+      return after_interim(interim, "200 OK\r\nContent-Type: application/json",
+                           completion_body("after the interim"));
+    });
+    knobs::client client{options_for(server, 0)};
+    const knobs::chat_completion r = client.create(lesson_request());
+    CHECK(r.text() == "after the interim");
+    CHECK(r.retries == 0);
+  }
+  {
+    knobs::local::server server([&](const received_request&) {
+      return after_interim(interim, "200 OK\r\nContent-Type: text/event-stream",
+                           joined(text_events(3)));
+    });
+    knobs::client client{options_for(server, 0)};
+    std::string text;
+    const knobs::chat_completion r =
+        client.stream(lesson_request(), [&](const knobs::chat_chunk& c) { text += c.text(); });
+    CHECK(text == "w0 w1 w2 ");
+    CHECK(r.text() == "w0 w1 w2 ");
+  }
+  {
+    // The final status is the one that counts: a 400 after a 100 Continue
+    // is the 400 with its message.
+    knobs::local::server server([&](const received_request&) {
+      return after_interim(interim, "400 Bad Request\r\nContent-Type: application/json",
+                           R"({"error":{"message":"temperature is too high",)"
+                           R"("type":"invalid_request_error","param":"temperature"}})");
+    });
+    knobs::client client{options_for(server, 2)};
+    for (const outcome& r : {create(client), stream(client)}) {
+      CHECK(r.thrown == "bad_request_error");
+      REQUIRE(r.info.api);
+      CHECK(r.info.api->status == 400);
+      CHECK(r.says("400 from"));
+      CHECK(r.says("temperature is too high"));
+      CHECK_FALSE(r.says("Continue"));
+      CHECK(r.info.retries == 0);
+    }
+  }
+}
+
+TEST_CASE("interim responses: a 101 Switching Protocols is a parse_error, not retried") {
+  knobs::local::server server([&](const received_request&) {
+    response_plan plan;
+    plan.raw = head("101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade");
+    plan.stall_after_parts = 0; // then the connection waits, as an upgraded one would
+    return plan;
+  });
+  knobs::client client{options_for(server, 2)};
+  SUBCASE("create") {
+    const outcome r = create(client);
+    CHECK(r.thrown == "parse_error");
+    CHECK(r.info.code == knobs::errc::invalid_response);
+    CHECK(r.says("answered 101 Switching Protocols"));
+    CHECK(r.info.retries == 0);
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took < 1s);
+    CHECK(client.async().open_connections() == 0);
+  }
+  SUBCASE("stream") {
+    const outcome r = stream(client);
+    CHECK(r.thrown == "parse_error");
+    CHECK(r.says("answered 101 Switching Protocols"));
+    CHECK(r.info.retries == 0);
+    CHECK(server.requests().size() == 1);
+    CHECK(r.took < 1s);
+  }
+}
+
 TEST_CASE("headers without end: a head that goes silent times out, after the retries") {
   knobs::local::server server([&](const received_request&) {
     response_plan plan;
@@ -580,7 +688,8 @@ outcome default_retries(const knobs::local::server& s, const std::string& ca_fil
   return create(client);
 }
 
-void check_not_verified(const knobs::local::server& server, const outcome& r, const char* reason) {
+void check_not_verified(const knobs::local::server& server, const outcome& r,
+                        const std::string& reason) {
   INFO("message: ", r.info.message);
   CHECK(r.thrown == "connection_error");
   CHECK(r.info.code == knobs::errc::connection_error);
@@ -598,7 +707,9 @@ TEST_CASE("TLS with an untrusted certificate fails verification once, unless ver
   auto certs = knobs::local::make_test_certificates();
   knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));
   const outcome r = default_retries(server, "");
-  check_not_verified(server, r, "(unable to get local issuer certificate)");
+  check_not_verified(server, r,
+                     "(unable to get local issuer certificate: its CA is not one this client "
+                     "trusts; add the CA's certificate with client_options::ca_file)");
 
   auto o = options_for(server, 0);
   o.insecure_skip_tls_verify = true;
@@ -616,7 +727,9 @@ TEST_CASE("TLS with a certificate for another host name fails verification once"
   // The CA is trusted: only the name is wrong.
   SUBCASE("an IP address") {
     const outcome r = default_retries(server, files.ca_path); // https://127.0.0.1:PORT
-    check_not_verified(server, r, "(IP address mismatch)");
+    check_not_verified(server, r,
+                       "(IP address mismatch: the certificate is for other.example, 10.0.0.1, "
+                       "not 127.0.0.1)");
   }
   SUBCASE("a host name") {
     auto o = options_for(server);
@@ -625,7 +738,9 @@ TEST_CASE("TLS with a certificate for another host name fails verification once"
     o.ca_file = files.ca_path;
     knobs::client client{o};
     const outcome r = create(client);
-    check_not_verified(server, r, "(hostname mismatch)");
+    check_not_verified(server, r,
+                       "(hostname mismatch: the certificate is for other.example, 10.0.0.1, "
+                       "not localhost)");
   }
 }
 
@@ -637,7 +752,14 @@ TEST_CASE("TLS with an expired certificate fails verification once, and says it 
   tls_fixture files(certs);
   knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));
   const outcome r = default_retries(server, files.ca_path);
-  check_not_verified(server, r, "(certificate has expired)");
+  // The date it expired on, to the second, as the certificate says it.
+  const std::time_t expired = std::chrono::system_clock::to_time_t(co.not_after);
+  std::tm tm{};
+  gmtime_r(&expired, &tm);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  check_not_verified(server, r,
+                     "(certificate has expired: it expired on " + std::string(date) + ")");
 }
 
 // ---------------------------------------------------------------------------
@@ -826,10 +948,37 @@ TEST_CASE("malformed JSON in a 200 is a parse_error that quotes it, not retried"
     CHECK(r.thrown == "parse_error");
     CHECK(r.info.code == knobs::errc::invalid_response);
     CHECK(r.says(s.says));
+    CHECK(r.says("the 200 response from 127.0.0.1:"));
+    CHECK(r.says("(Content-Type application/json) is not a chat completion: "));
+    // The body's start is quoted once, whichever message quoted it.
+    const std::string body(s.body);
+    if (!body.empty()) {
+      const std::size_t first = r.info.message.find(body);
+      REQUIRE(first != std::string::npos);
+      CHECK(r.info.message.find(body, first + 1) == std::string::npos);
+    }
     CHECK(r.info.retries == 0);
     CHECK(server.requests().size() == 1);
     CHECK(r.took < 1s);
   }
+}
+
+TEST_CASE("an HTML page in a 200 is a parse_error that names its Content-Type, quoted once") {
+  const std::string page = "<html><body>Service moved</body></html>";
+  knobs::local::server server([&](const received_request&) {
+    response_plan plan = response_plan::json(200, page);
+    plan.content_type = "text/html; charset=utf-8";
+    return plan;
+  });
+  knobs::client client{options_for(server, 2)};
+  const outcome r = create(client);
+  CHECK(r.thrown == "parse_error");
+  CHECK(r.says("(Content-Type text/html; charset=utf-8) is not a chat completion: body is not "
+               "JSON"));
+  const std::size_t first = r.info.message.find(page);
+  REQUIRE(first != std::string::npos);
+  CHECK(r.info.message.find(page, first + 1) == std::string::npos);
+  CHECK(r.info.retries == 0);
 }
 
 TEST_CASE("malformed JSON in a stream's event is a parse_error after the chunks before it") {

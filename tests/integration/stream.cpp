@@ -268,6 +268,10 @@ TEST_CASE("a stalled stream ends with a timeout error after stream_idle_timeout"
   CHECK(got.result.error().code == knobs::errc::timeout);
   CHECK(got.result.error().message.find("stalled after 2 chunks") != std::string::npos);
   CHECK(got.texts.size() == 2);
+  // What arrived before the stall is in the error, folded.
+  CHECK(got.result.error().chunks == 2);
+  REQUIRE(got.result.error().partial);
+  CHECK(got.result.error().partial->text() == "w0 w1 ");
   CHECK(took >= 300ms);
   CHECK(took < 3s);
   CHECK(client.async().open_connections() == 0);
@@ -340,6 +344,8 @@ TEST_CASE("cancelling a stream after 3 chunks closes its connection; the pool do
   ioc.run();
   CHECK(seen == 3);
   CHECK(failure_of(failure).code == knobs::errc::cancelled);
+  REQUIRE(failure_of(failure).partial);
+  CHECK(failure_of(failure).partial->text() == "w0 w1 w2 ");
   CHECK(client.open_connections() == 0);
   CHECK(client.idle_connections() == 0);
 
@@ -398,8 +404,69 @@ TEST_CASE("an error event mid-stream becomes a typed API error") {
   CHECK(e.api->message == "The server had an error while processing your request.");
   CHECK(e.api->request_id == "req_err");
   CHECK(got.texts.size() == 2);
+  CHECK(e.chunks == 2);
+  REQUIRE(e.partial);
+  CHECK(e.partial->text() == "w0 w1 ");
+  CHECK(e.partial->request_id == "req_err");
   CHECK_THROWS_AS(client.stream(lesson_request(), [](const knobs::chat_chunk&) {}),
                   knobs::api_error);
+  // The exception carries it too.
+  try {
+    client.stream(lesson_request(), [](const knobs::chat_chunk&) {});
+  } catch (const knobs::api_error& thrown) {
+    REQUIRE(thrown.info().partial);
+    CHECK(thrown.info().partial->text() == "w0 w1 ");
+  }
+}
+
+TEST_CASE("a stream that breaks keeps what arrived: reasoning and tool-call fragments too") {
+  auto chunk = [](const std::string& delta) {
+    return R"({"id":"chatcmpl-t","object":"chat.completion.chunk","created":1,)"
+           R"("model":"test-model","choices":[{"index":0,"delta":)" +
+           delta + R"(,"finish_reason":null}]})";
+  };
+  knobs::local::server server([&](const received_request&) {
+    auto plan = response_plan::event_stream(
+        events_of({chunk(R"({"role":"assistant","reasoning_content":"The user wants "})"),
+                   chunk(R"({"reasoning_content":"the weather."})"),
+                   chunk(R"({"tool_calls":[{"index":0,"id":"call_1","type":"function",)"
+                         R"("function":{"name":"get_weather","arguments":"{\"ci"}}]})"),
+                   chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":"ty\":\"Par"}}]})"),
+                   chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":"is\"}"}}]})")},
+                  false));
+    plan.close_after_parts = 4; // the last fragment never arrives
+    plan.reset = true;
+    return plan;
+  });
+  knobs::client client{options_for(server)};
+  auto got = stream_all(client, lesson_request());
+  REQUIRE_FALSE(got.result.has_value());
+  const knobs::error_info& e = got.result.error();
+  INFO("message: ", e.message);
+  CHECK(e.code == knobs::errc::connection_error);
+  CHECK(e.chunks == 4);
+  REQUIRE(e.partial);
+  REQUIRE(e.partial->choices.size() == 1);
+  const knobs::assistant_message& m = e.partial->choices[0].message;
+  CHECK(m.reasoning == "The user wants the weather.");
+  REQUIRE(m.tool_calls.size() == 1);
+  CHECK(m.tool_calls[0].id == "call_1");
+  CHECK(m.tool_calls[0].name == "get_weather");
+  CHECK(m.tool_calls[0].arguments == R"({"city":"Par)");
+  CHECK_FALSE(e.partial->choices[0].finish_reason);
+}
+
+TEST_CASE("a stream that fails before any chunk has no partial completion") {
+  knobs::local::server server([&](const received_request&) {
+    auto plan = response_plan::event_stream(text_events(3));
+    plan.close_after_parts = 0;
+    return plan;
+  });
+  knobs::client client{options_for(server)};
+  auto got = stream_all(client, lesson_request());
+  REQUIRE_FALSE(got.result.has_value());
+  CHECK(got.result.error().chunks == 0);
+  CHECK_FALSE(got.result.error().partial);
 }
 
 TEST_CASE("llama.cpp's `error:` field mid-stream becomes a typed API error too") {

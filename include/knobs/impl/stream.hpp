@@ -32,6 +32,19 @@ namespace detail {
 // events arrive many to a read; the SSE parser holds what an event needs.
 inline constexpr std::size_t stream_read_size = 64 * 1024;
 
+// Records why a stream failed: redacted, with what arrived before it.
+inline void record_failure(stream_state& s, error_info e) {
+  s.client->redact(e);
+  e.chunks = s.chunks;
+  if (s.chunks != 0) {
+    auto partial = std::make_shared<chat_completion>(s.folded.completion());
+    partial->request_id = s.request_id;
+    partial->retries = s.retries;
+    e.partial = std::move(partial);
+  }
+  s.failure = std::move(e);
+}
+
 // What one event of the stream means.
 enum class event_kind { chunk, done, skip, failed };
 
@@ -69,16 +82,14 @@ inline event_kind take_event(stream_state& s, const sse_event& event,
     error_info e = make_error(errc::api_error, std::move(message), info.param.value_or(""));
     e.api = std::move(info);
     e.retries = s.retries;
-    s.client->redact(e);
-    s.failure = std::move(e);
+    record_failure(s, std::move(e));
     return event_kind::failed;
   }
   error_info e = parsed.error();
   e.message = "stream event " + std::to_string(s.chunks + 1) + ": " + e.message +
               " (data: " + snippet(std::string(data)) + ")";
   e.retries = s.retries;
-  s.client->redact(e);
-  s.failure = std::move(e);
+  record_failure(s, std::move(e));
   return event_kind::failed;
 }
 
@@ -98,8 +109,7 @@ inline error_info stream_error(const stream_state& s, errc code, std::string mes
 
 inline poll_result fail_stream(stream_state& s, error_info e) {
   s.close();
-  s.client->redact(e);
-  s.failure = std::move(e);
+  record_failure(s, std::move(e));
   return poll_result::failed;
 }
 

@@ -24,6 +24,8 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/coroutine.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/address_v4.hpp>
+#include <boost/asio/ip/address_v6.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -39,12 +41,16 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <openssl/asn1.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <deque>
 #include <exception>
 #include <memory>
@@ -658,11 +664,15 @@ public:
         if (ec || stopped(self))
           goto failed;
         if (s.streaming) {
-          s.head = std::make_unique<
-              boost::beast::http::response_parser<boost::beast::http::buffer_body>>();
-          BOOST_ASIO_CORO_YIELD s.conn->async_read_header(*s.head, std::move(self));
-          if (ec || stopped(self))
-            goto failed;
+          do {
+            s.head = std::make_unique<
+                boost::beast::http::response_parser<boost::beast::http::buffer_body>>();
+            BOOST_ASIO_CORO_YIELD s.conn->async_read_header(*s.head, std::move(self));
+            if (ec || stopped(self))
+              goto failed;
+          } while (is_interim(s.head->get()));
+          if (s.head->get().result_int() == 101)
+            return complete(self, switched_protocols());
           if (is_event_stream(s.head->get()))
             return open_stream(self);
           // An error (or a server that ignored `stream`): read the whole body
@@ -676,11 +686,15 @@ public:
               goto failed;
           }
         } else {
-          s.parser.emplace();
-          s.parser->body_limit(o.max_response_bytes);
-          BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
-          if (ec || stopped(self))
-            goto failed;
+          do {
+            s.parser.emplace();
+            s.parser->body_limit(o.max_response_bytes);
+            BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
+            if (ec || stopped(self))
+              goto failed;
+          } while (is_interim(s.parser->get()));
+          if (s.parser->get().result_int() == 101)
+            return complete(self, switched_protocols());
         }
         s.conn->expires_never();
 
@@ -758,6 +772,25 @@ private:
     return (s.parser && s.parser->got_some()) || (s.head && s.head->got_some());
   }
 
+  // Interim responses (RFC 9110, section 15.2): 1xx heads that come before
+  // the final response, such as 100 Continue and 103 Early Hints, have no
+  // body (Beast's parser is done after the head) and are skipped. 101 would
+  // switch protocols, which no request here asks for: an error.
+  template <class Fields>
+  static bool is_interim(const boost::beast::http::response_header<Fields>& head) {
+    const unsigned status = head.result_int();
+    return status >= 100 && status < 200 && status != 101;
+  }
+
+  error_info switched_protocols() const {
+    error_info e = make_error(errc::invalid_response,
+                              "the server at " + s_->client->server().host_header +
+                                  " answered 101 Switching Protocols, which a chat completion "
+                                  "request never asks for");
+    e.retries = s_->retries;
+    return e;
+  }
+
   template <class Fields>
   static bool is_event_stream(const boost::beast::http::response_header<Fields>& head) {
     const unsigned status = head.result_int();
@@ -813,15 +846,95 @@ private:
     return ec.category() == boost::asio::error::get_ssl_category();
   }
 
-  // Why the peer's certificate did not verify ("certificate has expired"),
-  // for a TLS failure during the handshake; "" otherwise.
+  // Why the peer's certificate did not verify, for a TLS failure during the
+  // handshake ("" otherwise): OpenSSL's verify result, and what the user
+  // needs to act on it, as curl says it: whom the certificate is for, when
+  // it expired, that its CA is not trusted and how to trust it.
   static std::string tls_verify_detail(const exchange& s, boost::system::error_code ec) {
     if (!is_tls_failure(ec) || !s.conn || !s.conn->is_tls())
       return {};
-    const long result = SSL_get_verify_result(s.conn->tls().native_handle());
+    SSL* ssl = s.conn->tls().native_handle();
+    const long result = SSL_get_verify_result(ssl);
     if (result == X509_V_OK)
       return {};
-    return X509_verify_cert_error_string(result);
+    std::string why = X509_verify_cert_error_string(result);
+    // The server's own certificate, as it sent it (kept although the chain
+    // did not verify).
+    STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);
+    X509* cert = chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : nullptr;
+    const std::string& host = s.client->server().host;
+    switch (result) {
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      if (cert)
+        why += ": the certificate is for " + certificate_names(cert) + ", not " + host;
+      break;
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      if (cert)
+        why += ": it expired on " + certificate_time(X509_get0_notAfter(cert));
+      break;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      if (cert)
+        why += ": it is valid from " + certificate_time(X509_get0_notBefore(cert));
+      break;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+      why += ": its CA is not one this client trusts; add the CA's certificate with "
+             "client_options::ca_file";
+      break;
+    default:
+      break;
+    }
+    return why;
+  }
+
+  // "localhost, 127.0.0.1": the certificate's DNS names and IP addresses
+  // (subjectAltName), or its subject's common name when it has none.
+  static std::string certificate_names(X509* cert) {
+    std::string names;
+    auto add = [&](const std::string& name) { names += (names.empty() ? "" : ", ") + name; };
+    auto* alt =
+        static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+    for (int i = 0; alt && i < sk_GENERAL_NAME_num(alt); ++i) {
+      const GENERAL_NAME* n = sk_GENERAL_NAME_value(alt, i);
+      if (n->type == GEN_DNS) {
+        const ASN1_STRING* dns = n->d.dNSName;
+        add(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
+                        static_cast<std::size_t>(ASN1_STRING_length(dns))));
+      } else if (n->type == GEN_IPADD) {
+        const ASN1_OCTET_STRING* ip = n->d.iPAddress;
+        const unsigned char* bytes = ASN1_STRING_get0_data(ip);
+        if (ASN1_STRING_length(ip) == 4) {
+          boost::asio::ip::address_v4::bytes_type b{};
+          std::copy(bytes, bytes + 4, b.begin());
+          add(boost::asio::ip::address_v4(b).to_string());
+        } else if (ASN1_STRING_length(ip) == 16) {
+          boost::asio::ip::address_v6::bytes_type b{};
+          std::copy(bytes, bytes + 16, b.begin());
+          add(boost::asio::ip::address_v6(b).to_string());
+        }
+      }
+    }
+    GENERAL_NAMES_free(alt);
+    if (names.empty()) {
+      char cn[256] = {};
+      if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn) > 0)
+        names = cn;
+    }
+    return names.empty() ? std::string("no name") : names;
+  }
+
+  // "2026-12-02 17:09:18 UTC".
+  static std::string certificate_time(const ASN1_TIME* t) {
+    std::tm tm{};
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+      return "an unreadable date";
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return text;
   }
 
   error_info transport_failure(const exchange& s, boost::system::error_code ec,
@@ -908,8 +1021,19 @@ private:
   template <class Self> void finish(Self& self, const response& res) {
     auto parsed = try_parse_chat_completion(res.body());
     if (!parsed) {
+      // Which server, what it said the body is, why it is no completion, and
+      // the body's start once (a body that is not JSON is quoted already).
       error_info e = parsed.error();
-      e.message += " (body: " + snippet(res.body()) + ")";
+      const std::string type(res[boost::beast::http::field::content_type]);
+      const std::string body = snippet(res.body());
+      std::string message =
+          "the " + std::to_string(res.result_int()) + " response from " +
+          s_->client->server().host_header + " (" +
+          (type.empty() ? std::string("no Content-Type") : "Content-Type " + type) +
+          ") is not a chat completion: " + e.message;
+      if (!body.empty() && e.message.find(body) == std::string::npos)
+        message += " (body: " + body + ")";
+      e.message = std::move(message);
       e.retries = s_->retries;
       return complete(self, std::move(e));
     }
