@@ -28,6 +28,7 @@
 #include <knobs/detail/erased_handler.hpp>
 #include <knobs/error.hpp>
 #include <knobs/options.hpp>
+#include <knobs/request_options.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -51,6 +52,7 @@ class client_state;
 struct prepared_request {
   std::string body;
   std::optional<error_info> rejected;
+  std::shared_ptr<const request_options> options; // the client's with_options, if any
 };
 
 // The completion handlers of the compiled operations, type-erased: each
@@ -211,8 +213,8 @@ public:
   ///
   /// `on_chunk` runs on the client's executor; it may throw to stop the
   /// stream, and the operation then completes with that exception (the
-  /// connection is closed). On any failure the completion is empty: chunks
-  /// already delivered are all the caller gets.
+  /// connection is closed). On a failure after chunks arrived the completion
+  /// is empty and the error's `info().partial` holds those chunks folded.
   template <class OnChunk,
             class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
   auto async_stream(const chat_request& request, OnChunk&& on_chunk,
@@ -221,6 +223,18 @@ public:
         detail::initiate_stream{}, token, state_, get_executor(), prepare(request, true),
         std::forward<OnChunk>(on_chunk));
   }
+
+  /// A client for the same server that shares this one's connections,
+  /// executor and options, and sends each request with `o` over them (a
+  /// longer timeout, other retries, extra headers or query parameters). It
+  /// may outlive this one. Options of an earlier `with_options` stay, with
+  /// `o` on top (`request_options::merged`).
+  /// \throws request_error if `o.check()` fails, naming the field.
+  KNOBS_DECL async_client with_options(request_options o) const;
+
+  /// The request options this client adds to its requests (empty for a
+  /// client made from `client_options` alone).
+  KNOBS_DECL request_options request_overrides() const;
 
   /// Connections open now (idle or busy), and idle in the keep-alive pool.
   KNOBS_DECL std::size_t open_connections() const noexcept;
@@ -233,6 +247,7 @@ private:
   KNOBS_DECL detail::prepared_request prepare(const chat_request& request, bool streaming) const;
 
   std::shared_ptr<detail::client_state> state_;
+  std::shared_ptr<const request_options> overrides_;
 };
 
 /// The blocking client: each call runs the request to completion on the
@@ -278,11 +293,20 @@ public:
   /// The options the client was made with.
   KNOBS_DECL const client_options& options() const noexcept;
 
+  /// A client for the same server that shares this one's connections (and
+  /// its thread: calls through either are serialized) and sends each request
+  /// with `o` over the options, as `async_client::with_options`. It may
+  /// outlive this one.
+  /// \throws request_error if `o.check()` fails, naming the field.
+  KNOBS_DECL client with_options(request_options o) const;
+
   /// The underlying asynchronous client (its executor runs only during calls).
   KNOBS_DECL async_client& async() noexcept;
 
 private:
   struct state;
+
+  KNOBS_DECL client(std::shared_ptr<state> s, async_client async);
 
   // Every caller's chunk function is type-erased, so the streaming machinery
   // is compiled once, not once per lambda.
@@ -291,7 +315,8 @@ private:
   KNOBS_DECL result<chat_completion> try_stream_erased(const chat_request& request,
                                                        detail::chunk_function on_chunk);
 
-  std::unique_ptr<state> state_;
+  std::shared_ptr<state> state_; // the io_context the calls run, shared by with_options
+  async_client async_;
 };
 
 } // namespace knobs

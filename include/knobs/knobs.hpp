@@ -18,6 +18,7 @@
 #include <knobs/error.hpp>
 #include <knobs/message.hpp>
 #include <knobs/options.hpp>
+#include <knobs/request_options.hpp>
 #include <knobs/response_format.hpp>
 #include <knobs/sampling.hpp>
 #include <knobs/tool.hpp>

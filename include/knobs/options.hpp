@@ -50,6 +50,11 @@ struct client_options {
   /// here replaces knobs' header of the same name, e.g. `User-Agent`).
   std::vector<std::pair<std::string, std::string>> headers;
 
+  /// Query parameters added to every request's URL, e.g. Azure OpenAI's
+  /// `{"api-version", "2024-10-21"}` (openai-python's `default_query`).
+  /// Names and values are percent-encoded by knobs; a name may not be empty.
+  std::vector<std::pair<std::string, std::string>> query;
+
   /// The longest one attempt may take, from connecting to the last byte of the
   /// response. Each retry gets a fresh allowance.
   std::chrono::milliseconds timeout = std::chrono::seconds(600);
@@ -63,6 +68,13 @@ struct client_options {
   /// whole stream lasts. Generous by default, because a reasoning model may
   /// think for minutes before its first token.
   std::chrono::milliseconds stream_idle_timeout = std::chrono::seconds(300);
+
+  /// For a streamed answer: the most the whole stream may take, from the
+  /// response's head to its end, however steadily it arrives (a server that
+  /// dribbles a byte every second forever never trips `stream_idle_timeout`).
+  /// A stream still going at this bound fails with `errc::timeout`, keeping
+  /// what arrived (`error_info::partial`). 0 (the default): no bound.
+  std::chrono::milliseconds stream_timeout{0};
 
   /// For a streamed answer: the largest single Server-Sent Event accepted; a
   /// larger one ends the stream with `errc::invalid_response`.

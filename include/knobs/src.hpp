@@ -26,6 +26,7 @@
 #include <knobs/impl/client.ipp>
 #include <knobs/impl/distribution.ipp>
 #include <knobs/impl/options.ipp>
+#include <knobs/impl/request_options.ipp>
 #include <knobs/impl/sampling.ipp>
 
 #endif

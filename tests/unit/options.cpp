@@ -45,6 +45,8 @@ TEST_CASE("every default is the one README.md documents") {
   CHECK(o.timeout == 600s);
   CHECK(o.connect_timeout == 5s);
   CHECK(o.stream_idle_timeout == 300s);
+  CHECK(o.stream_timeout == 0s);
+  CHECK(o.query.empty());
   CHECK(o.max_retries == 2);
   CHECK(o.max_retry_after == 60s);
   CHECK(o.max_connections == 16);
@@ -141,4 +143,18 @@ TEST_CASE("numeric limits are checked") {
   o = local();
   o.stream_idle_timeout = std::chrono::milliseconds(0);
   CHECK(refusal(o).where == "stream_idle_timeout");
+  o = local();
+  o.stream_timeout = std::chrono::milliseconds(-1);
+  CHECK(refusal(o).where == "stream_timeout");
+  o = local();
+  o.stream_timeout = std::chrono::milliseconds(0); // no bound
+  CHECK(o.check().has_value());
+}
+
+TEST_CASE("query parameters need a name; their bytes are knobs' to encode") {
+  knobs::client_options o = local();
+  o.query = {{"api-version", "2024-10-21"}, {"odd", "a b\r\n&="}};
+  CHECK(o.check().has_value());
+  o.query.emplace_back("", "x");
+  CHECK(refusal(o).message == "query[2]: the parameter's name is empty");
 }

@@ -26,10 +26,8 @@ namespace detail {
 // executor each.
 class stream_op : boost::asio::coroutine {
 public:
-  stream_op(std::shared_ptr<client_state> state, std::string body,
-            std::optional<error_info> rejected, chunk_function on_chunk)
-      : state_(std::move(state)), body_(std::move(body)), rejected_(std::move(rejected)),
-        on_chunk_(std::move(on_chunk)) {}
+  stream_op(std::shared_ptr<client_state> state, prepared_request request, chunk_function on_chunk)
+      : state_(std::move(state)), request_(std::move(request)), on_chunk_(std::move(on_chunk)) {}
 
   template <class Self>
   void operator()(Self& self, std::exception_ptr e, std::shared_ptr<stream_state> opened) {
@@ -50,7 +48,7 @@ public:
       // `self` (and *this with it) moves into the handler.
       BOOST_ASIO_CORO_YIELD {
         std::shared_ptr<client_state> state = state_;
-        prepared_request request{std::move(body_), std::move(rejected_)};
+        prepared_request request = std::move(request_);
         const boost::asio::any_io_executor ex = state->executor();
         start_open(std::move(state), std::move(request), open_handler(std::move(self), ex));
       }
@@ -86,8 +84,7 @@ public:
 
 private:
   std::shared_ptr<client_state> state_;
-  std::string body_;
-  std::optional<error_info> rejected_;
+  prepared_request request_;
   chunk_function on_chunk_;
   std::shared_ptr<stream_state> s_;
 };
@@ -108,7 +105,8 @@ void start_request(std::shared_ptr<client_state> state, prepared_request request
       },
       std::move(handler_ex), slot);
   boost::asio::async_compose<request_handler, void(std::exception_ptr, request_result)>(
-      request_op(std::move(state), std::move(request.body), std::move(request.rejected), streaming),
+      request_op(std::move(state), std::move(request.body), std::move(request.rejected), streaming,
+                 request.options),
       h, std::move(ex));
 }
 
@@ -128,9 +126,7 @@ void start_stream(std::shared_ptr<client_state> state, prepared_request request,
                   chunk_function on_chunk, create_handler handler) {
   auto ex = state->executor();
   boost::asio::async_compose<create_handler, void(std::exception_ptr, chat_completion)>(
-      stream_op(std::move(state), std::move(request.body), std::move(request.rejected),
-                std::move(on_chunk)),
-      handler, std::move(ex));
+      stream_op(std::move(state), std::move(request), std::move(on_chunk)), handler, std::move(ex));
 }
 
 } // namespace detail
@@ -146,6 +142,18 @@ const async_client::executor_type& async_client::get_executor() const noexcept {
 }
 
 const client_options& async_client::options() const noexcept { return state_->options(); }
+
+async_client async_client::with_options(request_options o) const {
+  o.check().value();
+  async_client out = *this;
+  out.overrides_ =
+      std::make_shared<const request_options>(overrides_ ? overrides_->merged(o) : std::move(o));
+  return out;
+}
+
+request_options async_client::request_overrides() const {
+  return overrides_ ? *overrides_ : request_options{};
+}
 
 std::size_t async_client::open_connections() const noexcept { return state_->open_connections(); }
 
@@ -182,17 +190,15 @@ detail::prepared_request async_client::prepare(const chat_request& request, bool
       o.on_warning(w);
   }
   out.body = detail::write_request(request); // validate() covered to_json's checks
+  out.options = overrides_;
   return out;
 }
 
 // The blocking client: an io_context of its own, run by each call until the
-// call's operation completes.
+// call's operation completes; with_options clients share it.
 struct client::state {
-  explicit state(client_options options) : async(ioc.get_executor(), std::move(options)) {}
-
   std::mutex mutex;
   boost::asio::io_context ioc;
-  async_client async;
 };
 
 namespace detail {
@@ -253,23 +259,31 @@ outcome run_blocking(std::mutex& mutex, boost::asio::io_context& ioc, Initiate i
 
 } // namespace detail
 
-client::client(client_options options) : state_(std::make_unique<state>(std::move(options))) {}
+client::client(client_options options)
+    : state_(std::make_shared<state>()), async_(state_->ioc.get_executor(), std::move(options)) {}
+
+client::client(std::shared_ptr<state> s, async_client async)
+    : state_(std::move(s)), async_(std::move(async)) {}
 
 client::~client() = default;
+
+client client::with_options(request_options o) const {
+  return client(state_, async_.with_options(std::move(o)));
+}
 
 chat_completion client::create(const chat_request& request) {
   return detail::value_or_throw(
       detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
-        detail::start_create(state_->async.state_, state_->async.prepare(request, false),
-                             detail::create_handler(h, state_->async.get_executor()));
+        detail::start_create(async_.state_, async_.prepare(request, false),
+                             detail::create_handler(h, async_.get_executor()));
       }));
 }
 
 result<chat_completion> client::try_create(const chat_request& request) {
   return detail::to_result(
       detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
-        detail::start_create(state_->async.state_, state_->async.prepare(request, false),
-                             detail::create_handler(h, state_->async.get_executor()));
+        detail::start_create(async_.state_, async_.prepare(request, false),
+                             detail::create_handler(h, async_.get_executor()));
       }));
 }
 
@@ -277,9 +291,8 @@ chat_completion client::stream_erased(const chat_request& request,
                                       detail::chunk_function on_chunk) {
   return detail::value_or_throw(
       detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
-        detail::start_stream(state_->async.state_, state_->async.prepare(request, true),
-                             std::move(on_chunk),
-                             detail::create_handler(h, state_->async.get_executor()));
+        detail::start_stream(async_.state_, async_.prepare(request, true), std::move(on_chunk),
+                             detail::create_handler(h, async_.get_executor()));
       }));
 }
 
@@ -287,18 +300,17 @@ result<chat_completion> client::try_stream_erased(const chat_request& request,
                                                   detail::chunk_function on_chunk) {
   detail::outcome o =
       detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
-        detail::start_stream(state_->async.state_, state_->async.prepare(request, true),
-                             std::move(on_chunk),
-                             detail::create_handler(h, state_->async.get_executor()));
+        detail::start_stream(async_.state_, async_.prepare(request, true), std::move(on_chunk),
+                             detail::create_handler(h, async_.get_executor()));
       });
   if (o.failure && !detail::is_knobs_error(o.failure))
     std::rethrow_exception(o.failure);
   return detail::to_result(std::move(o));
 }
 
-const client_options& client::options() const noexcept { return state_->async.options(); }
+const client_options& client::options() const noexcept { return async_.options(); }
 
-async_client& client::async() noexcept { return state_->async; }
+async_client& client::async() noexcept { return async_; }
 
 } // namespace knobs
 

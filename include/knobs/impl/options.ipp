@@ -8,47 +8,13 @@
 
 #include <knobs/options.hpp>
 
+#include <knobs/detail/http_field.hpp>
 #include <knobs/detail/url.hpp>
-
-#include <boost/beast/core/string.hpp>
 
 #include <cstdlib>
 #include <iostream>
 
 namespace knobs {
-
-namespace detail {
-
-// Why `value` cannot be an HTTP field value (RFC 9110: visible characters,
-// space, tab and bytes from 0x80), or an empty string when it can. A CR or LF
-// would end the field and let the rest pass as fields of its own.
-inline std::string field_value_problem(std::string_view value) {
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c < 0x20 && c != '\t') || c == 0x7F) {
-      static constexpr char hex[] = "0123456789ABCDEF";
-      return std::string("contains the control character 0x") + hex[c >> 4] + hex[c & 0xF] +
-             (c == '\r' || c == '\n' ? ", which would end the header field" : "");
-    }
-  }
-  return {};
-}
-
-// Why `name` cannot be an HTTP field name (a token: letters, digits and
-// !#$%&'*+-.^_`|~), or an empty string when it can.
-inline std::string field_name_problem(std::string_view name) {
-  if (name.empty())
-    return "is empty";
-  for (const char c : name) {
-    const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                       std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!token)
-      return "contains a character that is not allowed in a header name";
-  }
-  return {};
-}
-
-} // namespace detail
 
 void print_warning(const warning& w) {
   std::cerr << "knobs: warning [" << to_string(w.code) << "]: " << w.message << '\n';
@@ -90,19 +56,10 @@ result<void> client_options::check() const {
   for (const auto& [name, value] : fields)
     if (std::string problem = detail::field_value_problem(*value); !problem.empty())
       return make_error(errc::invalid_request, std::string(name) + " " + problem, name);
-  for (std::size_t i = 0; i < headers.size(); ++i) {
-    const auto& [name, value] = headers[i];
-    const std::string where = "headers[" + std::to_string(i) + "]";
-    if (std::string problem = detail::field_name_problem(name); !problem.empty())
-      return make_error(errc::invalid_request, where + ": the name " + problem, where);
-    if (boost::beast::iequals(name, "content-length") ||
-        boost::beast::iequals(name, "transfer-encoding"))
-      return make_error(errc::invalid_request,
-                        where + ": " + name + " is set by knobs from the body", where);
-    if (std::string problem = detail::field_value_problem(value); !problem.empty())
-      return make_error(errc::invalid_request, where + ": the value of " + name + " " + problem,
-                        where);
-  }
+  if (auto r = detail::check_fields(headers, "headers"); !r)
+    return r;
+  if (auto r = detail::check_query(query, "query"); !r)
+    return r;
   if (max_retries < 0)
     return make_error(errc::invalid_request, "max_retries must be >= 0", "max_retries");
   if (max_event_bytes == 0)
@@ -110,6 +67,9 @@ result<void> client_options::check() const {
   if (stream_idle_timeout.count() <= 0)
     return make_error(errc::invalid_request, "stream_idle_timeout must be positive",
                       "stream_idle_timeout");
+  if (stream_timeout.count() < 0)
+    return make_error(errc::invalid_request, "stream_timeout must be >= 0 (0: no bound)",
+                      "stream_timeout");
   if (max_connections == 0)
     return make_error(errc::invalid_request, "max_connections must be >= 1", "max_connections");
   return {};

@@ -18,6 +18,8 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -172,7 +174,9 @@ template <class Handler> void read_more(stream_state& s, Handler&& handler) {
     s.scratch.resize(stream_read_size);
   s.parser->get().body().data = s.scratch.data();
   s.parser->get().body().size = s.scratch.size();
-  s.conn->expires_after(s.client->options().stream_idle_timeout);
+  // The next wait ends at the idle timeout, or at the stream's own end
+  // (stream_timeout) if that comes first.
+  s.conn->expires_at(std::min(std::chrono::steady_clock::now() + s.idle_timeout, s.end_by));
   s.conn->async_read_some(*s.parser, std::forward<Handler>(handler));
 }
 
@@ -190,12 +194,16 @@ inline bool read_done(stream_state& s, boost::system::error_code ec, bool cancel
     const std::string after = " after " + std::to_string(s.chunks) + " chunks";
     if (cancelled)
       fail_stream(s, stream_error(s, errc::cancelled, "the stream was cancelled" + after));
+    else if (ec == boost::beast::error::timeout && std::chrono::steady_clock::now() >= s.end_by)
+      fail_stream(s, stream_error(s, errc::timeout,
+                                  "the stream from " + where + " did not end within " +
+                                      std::to_string(s.stream_timeout.count()) +
+                                      " ms (stream_timeout)" + after));
     else if (ec == boost::beast::error::timeout)
-      fail_stream(s,
-                  stream_error(s, errc::timeout,
-                               "the stream from " + where + " stalled" + after + ": nothing for " +
-                                   std::to_string(s.client->options().stream_idle_timeout.count()) +
-                                   " ms (stream_idle_timeout)"));
+      fail_stream(s, stream_error(s, errc::timeout,
+                                  "the stream from " + where + " stalled" + after +
+                                      ": nothing for " + std::to_string(s.idle_timeout.count()) +
+                                      " ms (stream_idle_timeout)"));
     else if (ec.category() ==
                  boost::system::error_code(boost::beast::http::error::body_limit).category() &&
              ec != boost::beast::http::error::end_of_stream &&

@@ -12,12 +12,14 @@
 #include <knobs/chat_completion.hpp>
 #include <knobs/chat_request.hpp>
 #include <knobs/detail/byte_stream.hpp>
+#include <knobs/detail/http_field.hpp>
 #include <knobs/detail/number.hpp>
 #include <knobs/detail/retry.hpp>
 #include <knobs/detail/sse.hpp>
 #include <knobs/detail/url.hpp>
 #include <knobs/error.hpp>
 #include <knobs/options.hpp>
+#include <knobs/request_options.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/compose.hpp>
@@ -261,7 +263,7 @@ inline void deadline_watch::expired() {
 // names and values that could break the framing (CR, LF, NUL, ...), and
 // Content-Length and Transfer-Encoding among the extra headers.
 inline std::string request_head(const client_options& o, const endpoint& ep,
-                                std::string_view accept) {
+                                std::string_view accept, const request_options* extra = nullptr) {
   std::vector<std::pair<std::string, std::string>> fields{{"Host", ep.host_header},
                                                           {"User-Agent", o.user_agent},
                                                           {"Content-Type", "application/json"},
@@ -272,8 +274,9 @@ inline std::string request_head(const client_options& o, const endpoint& ep,
     fields.emplace_back("OpenAI-Organization", o.organization);
   if (!o.project.empty())
     fields.emplace_back("OpenAI-Project", o.project);
-  // An extra header replaces a field of the same name, ours or an earlier one.
-  for (const auto& h : o.headers) {
+  // An extra header replaces a field of the same name, ours or an earlier
+  // one: the client's, then the request's.
+  auto add = [&](const std::pair<std::string, std::string>& h) {
     auto same = std::find_if(fields.begin(), fields.end(), [&](const auto& f) {
       return boost::beast::iequals(f.first, h.first);
     });
@@ -281,8 +284,15 @@ inline std::string request_head(const client_options& o, const endpoint& ep,
       same->second = h.second;
     else
       fields.push_back(h);
+  };
+  std::for_each(o.headers.begin(), o.headers.end(), add);
+  std::string target = ep.target("/chat/completions");
+  append_query(target, o.query);
+  if (extra) {
+    std::for_each(extra->headers.begin(), extra->headers.end(), add);
+    append_query(target, extra->query);
   }
-  std::string head = "POST " + ep.target("/chat/completions") + " HTTP/1.1\r\n";
+  std::string head = "POST " + target + " HTTP/1.1\r\n";
   for (const auto& f : fields) {
     head += f.first;
     head += ": ";
@@ -321,6 +331,11 @@ struct exchange {
   // from here on is the server's slowness, before it the connection's.
   bool connected = false;
   int retries = 0;
+  // This request's limits: the client's options, with its request_options.
+  std::chrono::milliseconds timeout{0};
+  int max_retries = 0;
+  std::chrono::milliseconds stream_idle_timeout{0};
+  std::chrono::milliseconds stream_timeout{0};
   std::chrono::steady_clock::time_point deadline;
   // Made when first needed: most requests reuse a connection and never wait.
   std::optional<boost::asio::ip::tcp::resolver> resolver;
@@ -400,7 +415,8 @@ public:
 
   // An exchange for a new request: a finished one if there is one to reuse.
   std::unique_ptr<exchange> take_exchange(std::string body, std::optional<error_info> rejected,
-                                          bool streaming) {
+                                          bool streaming,
+                                          const std::shared_ptr<const request_options>& extra) {
     std::unique_ptr<exchange> x;
     if (spare_.empty()) {
       x = std::make_unique<exchange>(shared_from_this());
@@ -410,7 +426,19 @@ public:
       x->client = shared_from_this();
     }
     const std::string& prefix = streaming ? stream_head_ : json_head_;
-    x->request_head.assign(prefix);
+    // Extra fields or query parameters make a head of their own; otherwise
+    // the client's is used as it is.
+    if (extra && (!extra->headers.empty() || !extra->query.empty()))
+      x->request_head = request_head(
+          options_, endpoint_, streaming ? "text/event-stream" : "application/json", extra.get());
+    else
+      x->request_head.assign(prefix);
+    x->timeout = extra && extra->timeout ? *extra->timeout : options_.timeout;
+    x->max_retries = extra && extra->max_retries ? *extra->max_retries : options_.max_retries;
+    x->stream_idle_timeout = extra && extra->stream_idle_timeout ? *extra->stream_idle_timeout
+                                                                 : options_.stream_idle_timeout;
+    x->stream_timeout =
+        extra && extra->stream_timeout ? *extra->stream_timeout : options_.stream_timeout;
     append_number(x->request_head, static_cast<std::int64_t>(body.size()));
     x->request_head += "\r\n\r\n";
     x->body = std::move(body);
@@ -516,6 +544,11 @@ struct stream_state {
   std::string request_id;
   int retries = 0;
   std::size_t chunks = 0;
+  std::chrono::milliseconds idle_timeout{0}; // stream_idle_timeout
+  std::chrono::milliseconds stream_timeout{0};
+  // When the whole stream must have ended (stream_timeout after the head);
+  // the largest time point when there is no such bound.
+  std::chrono::steady_clock::time_point end_by = std::chrono::steady_clock::time_point::max();
   bool body_done = false; // the HTTP body has ended
   bool done_seen = false; // `data: [DONE]` arrived
   bool finished = false;  // no more chunks: done, failed or closed
@@ -582,8 +615,9 @@ struct request_result {
 class request_op : boost::asio::coroutine {
 public:
   request_op(std::shared_ptr<client_state> state, std::string body,
-             std::optional<error_info> rejected, bool streaming)
-      : s_(state->take_exchange(std::move(body), std::move(rejected), streaming)) {}
+             std::optional<error_info> rejected, bool streaming,
+             const std::shared_ptr<const request_options>& extra)
+      : s_(state->take_exchange(std::move(body), std::move(rejected), streaming, extra)) {}
 
   template <class Self> void operator()(Self& self) { (*this)(self, {}); }
 
@@ -630,7 +664,7 @@ public:
           }
           c.opened();
           s.conn = std::make_unique<connection>(c.executor(), c.tls(), c.deadlines());
-          s.deadline = std::chrono::steady_clock::now() + o.timeout;
+          s.deadline = std::chrono::steady_clock::now() + s.timeout;
           s.conn->expires_at(
               std::min(s.deadline, std::chrono::steady_clock::now() + o.connect_timeout));
           if (!s.resolver)
@@ -654,7 +688,7 @@ public:
               goto failed;
           }
         } else {
-          s.deadline = std::chrono::steady_clock::now() + o.timeout;
+          s.deadline = std::chrono::steady_clock::now() + s.timeout;
         }
 
         // One exchange, under the attempt's deadline.
@@ -747,7 +781,7 @@ public:
         // Bytes that are not HTTP, and a TLS failure (a certificate that does
         // not verify, no common protocol), come back the same on every try.
         if (s.failure.code == errc::invalid_response || is_tls_failure(ec) ||
-            s.retries >= o.max_retries)
+            s.retries >= s.max_retries)
           return complete(self, std::move(s.failure));
         s.wait.reset();
 
@@ -946,10 +980,10 @@ private:
     if (ec == boost::beast::error::timeout && !s.connected) {
       e = make_error(errc::timeout, "could not connect to " + where + " within connect_timeout (" +
                                         std::to_string(o.connect_timeout.count()) + " ms; " +
-                                        std::to_string(o.timeout.count()) + " ms per attempt)");
+                                        std::to_string(s.timeout.count()) + " ms per attempt)");
     } else if (ec == boost::beast::error::timeout) {
       e = make_error(errc::timeout, "no complete response from " + where + " within the timeout (" +
-                                        std::to_string(o.timeout.count()) + " ms per attempt, " +
+                                        std::to_string(s.timeout.count()) + " ms per attempt, " +
                                         std::to_string(o.connect_timeout.count()) +
                                         " ms to connect)");
     } else if (ec == boost::beast::http::error::body_limit) {
@@ -1008,7 +1042,7 @@ private:
   }
 
   static bool should_retry(const exchange& s, const response& res, int status) {
-    if (s.retries >= s.client->options().max_retries)
+    if (s.retries >= s.max_retries)
       return false;
     auto hint = res["x-should-retry"];
     if (hint == "true")
@@ -1056,6 +1090,10 @@ private:
     state->parser->body_limit(boost::none); // a stream may be long; events are limited instead
     state->request_id = std::string(state->parser->get()["x-request-id"]);
     state->retries = s.retries;
+    state->idle_timeout = s.stream_idle_timeout;
+    state->stream_timeout = s.stream_timeout;
+    if (s.stream_timeout.count() > 0)
+      state->end_by = std::chrono::steady_clock::now() + s.stream_timeout;
     state->conn->expires_never();
     release();
     request_result out;
