@@ -72,6 +72,8 @@ TEST_CASE("a proxy URL knobs cannot use is refused, naming proxy, never quoting 
   CHECK(m.find("hunter2") == std::string::npos);
   CHECK(m.find("not quoted") != std::string::npos);
   CHECK(refusal("http://user:hunter2-SECRET@proxy.corp:0").find("hunter2") == std::string::npos);
+  CHECK(refusal("http://us%3Aer:hunter2-SECRET@proxy.corp:3128")
+            .find("its user name has a ':' (%3A)") != std::string::npos);
 }
 
 TEST_CASE("NO_PROXY: a name matches itself and its subdomains, a leading dot is ignored") {

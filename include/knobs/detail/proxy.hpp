@@ -123,6 +123,9 @@ inline result<proxy_endpoint> parse_proxy_url(std::string_view url) {
     // Percent-decoded, so that a password with ':' or '@' can be written
     // (%3A, %40). Basic credentials are user-id ":" password (RFC 7617 §2).
     std::string user = u.user();
+    if (user.find(':') != std::string::npos)
+      return bad_proxy(url, "its user name has a ':' (%3A), which Basic credentials cannot "
+                            "carry (RFC 7617 §2)");
     p.password = u.password();
     p.authorization = "Basic " + base64(user + ":" + p.password);
   }
