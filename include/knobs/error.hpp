@@ -55,6 +55,11 @@ enum class errc {
   /// The request was not sent: `client_options::strict` turned one of its
   /// `warnings()` into an error.
   strict_warning,
+  /// The proxy (`client_options::proxy`) answered 407: it wants credentials,
+  /// or refused the ones given. Never retried. Thrown as
+  /// `proxy_authentication_error`, a `connection_error`: the server was not
+  /// reached.
+  proxy_authentication,
 };
 
 namespace detail {
@@ -84,6 +89,8 @@ public:
       return "operation cancelled";
     case errc::strict_warning:
       return "request has a warning and the client is strict";
+    case errc::proxy_authentication:
+      return "proxy authentication required or failed";
     }
     return "unknown knobs error";
   }
@@ -248,6 +255,12 @@ class timeout_error : public connection_error {
 public:
   using connection_error::connection_error;
 };
+/// The proxy answered 407 (`errc::proxy_authentication`): it needs
+/// credentials in `client_options::proxy`, or refused the ones given.
+class proxy_authentication_error : public connection_error {
+public:
+  using connection_error::connection_error;
+};
 
 /// Throws the `knobs::error` subclass that matches `info.code`.
 [[noreturn]] inline void throw_error(error_info info) {
@@ -262,6 +275,8 @@ public:
     throw timeout_error(std::move(info));
   if (info.code == make_error_code(errc::connection_error))
     throw connection_error(std::move(info));
+  if (info.code == make_error_code(errc::proxy_authentication))
+    throw proxy_authentication_error(std::move(info));
   if (info.api) {
     switch (info.api->status) {
     case 400:

@@ -104,6 +104,25 @@ struct client_options {
   /// change the traffic, API key included.
   bool insecure_skip_tls_verify = false;
 
+  /// An HTTP proxy between the client and the server, as
+  /// `http://[user:password@]host:port` (the user name and password
+  /// percent-encoded; no scheme reads as http, no port as 1080, as curl does).
+  /// An `https://` server is reached through a `CONNECT` tunnel, with TLS
+  /// verified against the server, never the proxy; an `http://` server by
+  /// sending the request to the proxy with the absolute URL as its target.
+  /// Credentials are sent as `Proxy-Authorization: Basic` and, like the API
+  /// key, never appear in any message. Empty (the default): no proxy. Only
+  /// http proxies: an `https://` or `socks5://` one is refused by `check()`.
+  std::string proxy;
+
+  /// Hosts reached directly even when `proxy` is set, as curl's `NO_PROXY`:
+  /// comma-separated names, each matching itself and its subdomains (a
+  /// leading '.' is ignored), IP addresses (IPv6 with or without brackets)
+  /// or CIDR ranges (`10.0.0.0/8`), `*` for every host; an entry ending in
+  /// `:port` applies to that port only. Case and blanks around entries do not
+  /// matter.
+  std::string no_proxy;
+
   /// The User-Agent header.
   std::string user_agent = default_user_agent;
 
@@ -119,14 +138,21 @@ struct client_options {
   /// Reads OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID
   /// (an unset or empty variable keeps the default). A missing key is an error
   /// for api.openai.com and allowed for any other server.
-  /// \throws request_error (`where()` == "OPENAI_API_KEY" or "base_url").
+  ///
+  /// The proxy as curl reads it: for an https base URL `https_proxy`, else
+  /// `HTTPS_PROXY`; for an http one `http_proxy` only (curl never reads
+  /// `HTTP_PROXY`: a CGI program gets it from a request's `Proxy:` header);
+  /// when that is unset, `all_proxy`, else `ALL_PROXY`. `no_proxy`, else
+  /// `NO_PROXY`. The lower-case name wins when both are set.
+  /// \throws request_error (`where()` == "OPENAI_API_KEY", "base_url" or
+  /// "proxy"; a proxy read from the environment names its variable).
   KNOBS_DECL static client_options from_env();
 
   /// The non-throwing form of `from_env()`.
   KNOBS_DECL static result<client_options> try_from_env();
 
-  /// What a client checks when it is made: a usable `base_url`, and a key
-  /// when the server is api.openai.com.
+  /// What a client checks when it is made: a usable `base_url`, a usable
+  /// `proxy` (or none), and a key when the server is api.openai.com.
   KNOBS_DECL result<void> check() const;
 };
 

@@ -6,6 +6,7 @@
 // the whole file runs in seconds, under the sanitizers too.
 #include <knobs/client.hpp>
 
+#include <knobs/detail/proxy.hpp>
 #include <knobs/local/certificate.hpp>
 #include <knobs/local/server.hpp>
 
@@ -45,6 +46,8 @@ constexpr std::size_t mib = std::size_t(1) << 20;
 std::string class_of(const knobs::error& e) {
   if (dynamic_cast<const knobs::timeout_error*>(&e))
     return "timeout_error";
+  if (dynamic_cast<const knobs::proxy_authentication_error*>(&e))
+    return "proxy_authentication_error";
   if (dynamic_cast<const knobs::connection_error*>(&e))
     return "connection_error";
   if (dynamic_cast<const knobs::parse_error*>(&e))
@@ -760,6 +763,152 @@ TEST_CASE("TLS with an expired certificate fails verification once, and says it 
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm);
   check_not_verified(server, r,
                      "(certificate has expired: it expired on " + std::string(date) + ")");
+}
+
+// ---------------------------------------------------------------------------
+// a proxy that misbehaves: a knobs::local::server answering CONNECT (and, for
+// an http server, the absolute-form request) as a proxy would. The server
+// behind it is never reached: its address is a port nobody listens on.
+
+namespace {
+
+const std::string proxy_password = "pr0xy-S3CRET-pw";
+
+// Options for a client of the server at `server_url` through `proxy`, with
+// credentials for it.
+knobs::client_options through(const knobs::local::server& proxy, const std::string& server_url,
+                              int max_retries) {
+  knobs::client_options o;
+  o.base_url = server_url;
+  o.api_key = secret_key;
+  o.on_warning = nullptr;
+  o.max_retries = max_retries;
+  o.proxy = "http://knobs:" + proxy_password + "@127.0.0.1:" + std::to_string(proxy.port());
+  return o;
+}
+
+void check_no_proxy_secret(const outcome& r) {
+  check_no_key(r.info);
+  CHECK_FALSE(r.says(proxy_password));
+  CHECK(r.info.where.find(proxy_password) == std::string::npos);
+}
+
+} // namespace
+
+TEST_CASE("a proxy that answers 502 to CONNECT: a connection_error naming it, retried") {
+  knobs::local::server proxy([](const received_request&) {
+    return response_plan::json(502, "<html>upstream down</html>");
+  });
+  knobs::client client{through(proxy, "https://127.0.0.1:1/v1", 1)};
+  const outcome r = create(client);
+  CHECK(r.thrown == "connection_error");
+  CHECK(r.info.code == knobs::errc::connection_error);
+  CHECK(r.says("the proxy 127.0.0.1:" + std::to_string(proxy.port()) +
+               " refused the tunnel to 127.0.0.1:1: 502 Bad Gateway"));
+  CHECK(r.info.retries == 1);
+  CHECK(r.took >= 375ms); // one backoff
+  CHECK(r.took < 2s);
+  CHECK(client.async().open_connections() == 0);
+  const auto requests = proxy.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[0].method == "CONNECT");
+  CHECK(requests[0].target == "127.0.0.1:1");
+  CHECK(requests[0].header("host") == "127.0.0.1:1");
+  CHECK(requests[0].header("proxy-authorization") ==
+        "Basic " + knobs::detail::base64("knobs:" + proxy_password));
+  CHECK_FALSE(requests[0].header("authorization")); // the key is for the server only
+  check_no_proxy_secret(r);
+}
+
+TEST_CASE("a proxy that refuses CONNECT with 403: a connection_error, not retried") {
+  knobs::local::server proxy(
+      [](const received_request&) { return response_plan::json(403, "forbidden port"); });
+  knobs::client client{through(proxy, "https://127.0.0.1:1/v1", 2)};
+  const outcome r = create(client);
+  CHECK(r.thrown == "connection_error");
+  CHECK(r.says("refused the tunnel to 127.0.0.1:1: 403 Forbidden"));
+  CHECK(r.info.retries == 0);
+  CHECK(proxy.requests().size() == 1);
+}
+
+TEST_CASE("a proxy that resets the tunnel: a connection_error naming it, retried") {
+  bool rst = true;
+  SUBCASE("with a TCP reset") { rst = true; }
+  SUBCASE("with an orderly close") { rst = false; }
+  knobs::local::server proxy([&](const received_request&) {
+    response_plan plan;
+    plan.close_without_response = true;
+    plan.reset = rst;
+    return plan;
+  });
+  knobs::client client{through(proxy, "https://127.0.0.1:1/v1", 1)};
+  const outcome r = create(client);
+  CHECK(r.thrown == "connection_error");
+  CHECK(r.says("the connection to 127.0.0.1:1 through the proxy 127.0.0.1:" +
+               std::to_string(proxy.port()) + " failed"));
+  CHECK(r.says(rst ? "reset by peer" : "end of stream"));
+  CHECK(r.info.retries == 1);
+  CHECK(proxy.requests().size() == 2);
+  CHECK(client.async().open_connections() == 0);
+  check_no_proxy_secret(r);
+}
+
+TEST_CASE("a proxy that answers 407: a proxy_authentication_error, never retried") {
+  knobs::local::server proxy([](const received_request&) {
+    return response_plan::json(407, "").with_header("Proxy-Authenticate", "Basic realm=\"x\"");
+  });
+  const std::string authority = "127.0.0.1:" + std::to_string(proxy.port());
+  for (const char* server_url : {"https://127.0.0.1:1/v1", "http://127.0.0.1:1/v1"}) {
+    CAPTURE(server_url);
+    const std::size_t before = proxy.requests().size();
+    knobs::client client{through(proxy, server_url, 2)};
+    const outcome r = create(client);
+    CHECK(r.thrown == "proxy_authentication_error");
+    CHECK(r.info.code == knobs::errc::proxy_authentication);
+    CHECK(r.info.where == "proxy");
+    CHECK(r.says("the proxy " + authority +
+                 " refused the credentials in client_options::proxy (407 Proxy Authentication "
+                 "Required): proxy authentication failed"));
+    CHECK(r.info.retries == 0);
+    CHECK(r.took < 1s);
+    check_no_proxy_secret(r);
+    const auto requests = proxy.requests();
+    REQUIRE(requests.size() == before + 1);
+    if (std::string_view(server_url).substr(0, 5) == "https") {
+      CHECK(requests.back().method == "CONNECT");
+    } else {
+      // An http server: the request itself, in absolute form, with the credentials.
+      CHECK(requests.back().method == "POST");
+      CHECK(requests.back().target == "http://127.0.0.1:1/v1/chat/completions");
+      CHECK(requests.back().header("host") == "127.0.0.1:1");
+      CHECK(requests.back().header("proxy-authorization") ==
+            "Basic " + knobs::detail::base64("knobs:" + proxy_password));
+    }
+  }
+  // Without credentials: the message says the proxy wants some.
+  knobs::client_options o = through(proxy, "https://127.0.0.1:1/v1", 2);
+  o.proxy = "http://" + authority;
+  knobs::client client{o};
+  const outcome r = create(client);
+  CHECK(r.thrown == "proxy_authentication_error");
+  CHECK(r.says("the proxy " + authority +
+               " requires authentication (407 Proxy Authentication Required)"));
+  CHECK_FALSE(proxy.requests().back().header("proxy-authorization"));
+}
+
+TEST_CASE("a proxy that echoes its credentials in its refusal: they are redacted") {
+  const std::string basic = knobs::detail::base64("knobs:" + proxy_password);
+  knobs::local::server proxy([&](const received_request&) {
+    response_plan plan;
+    plan.raw = "HTTP/1.1 502 no " + proxy_password + " or " + basic + "\r\n\r\n";
+    return plan;
+  });
+  knobs::client client{through(proxy, "https://127.0.0.1:1/v1", 0)};
+  const outcome r = create(client);
+  CHECK(r.thrown == "connection_error");
+  CHECK(r.says("502 no [redacted] or [redacted]"));
+  check_no_proxy_secret(r);
+  CHECK_FALSE(r.says(basic));
 }
 
 // ---------------------------------------------------------------------------

@@ -21,6 +21,13 @@ TEST_CASE("throw_error throws the exception class that matches the code") {
                   knobs::request_error);
   CHECK_THROWS_AS(knobs::throw_error(knobs::make_error(knobs::errc::invalid_response, "m")),
                   knobs::parse_error);
+  // A 407 from the proxy: its own class, caught as a connection_error too.
+  CHECK_THROWS_AS(knobs::throw_error(knobs::make_error(knobs::errc::proxy_authentication, "m")),
+                  knobs::proxy_authentication_error);
+  CHECK_THROWS_AS(knobs::throw_error(knobs::make_error(knobs::errc::proxy_authentication, "m")),
+                  knobs::connection_error);
+  CHECK(boost::system::error_code(knobs::errc::proxy_authentication).message() ==
+        "proxy authentication required or failed");
   auto api =
       knobs::make_error(knobs::errc::api_error, "Invalid value for temperature", "temperature");
   api.api = knobs::api_error_info{400,           "Invalid value", "invalid_request_error",

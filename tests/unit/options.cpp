@@ -2,7 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
+
 #include <chrono>
+#include <initializer_list>
 #include <string>
 
 namespace {
@@ -53,6 +56,8 @@ TEST_CASE("every default is the one README.md documents") {
   CHECK(o.max_response_bytes == 64u * 1024 * 1024);
   CHECK(o.max_event_bytes == 16u * 1024 * 1024);
   CHECK(o.ca_file.empty());
+  CHECK(o.proxy.empty());
+  CHECK(o.no_proxy.empty());
   CHECK_FALSE(o.insecure_skip_tls_verify);
   CHECK(o.user_agent == knobs::default_user_agent);
   using warning_function = void (*)(const knobs::warning&);
@@ -157,4 +162,100 @@ TEST_CASE("query parameters need a name; their bytes are knobs' to encode") {
   CHECK(o.check().has_value());
   o.query.emplace_back("", "x");
   CHECK(refusal(o).message == "query[2]: the parameter's name is empty");
+}
+
+TEST_CASE("a proxy URL is checked: http only, refused naming proxy, credentials never quoted") {
+  knobs::client_options o = local();
+  o.proxy = "http://user:pa%3Ass@127.0.0.1:3128";
+  CHECK(o.check().has_value());
+  o.proxy = "127.0.0.1:3128"; // no scheme: http, as curl reads it
+  CHECK(o.check().has_value());
+
+  o.proxy = "https://127.0.0.1:3128";
+  knobs::error_info e = refusal(o);
+  CHECK(e.where == "proxy");
+  CHECK(e.message.find("the scheme must be http") != std::string::npos);
+
+  o.proxy = "socks5://user:hunter2-SECRET@127.0.0.1:1080";
+  e = refusal(o);
+  CHECK(e.where == "proxy");
+  CHECK(e.message.find("hunter2") == std::string::npos);
+
+  o.proxy = "http://127.0.0.1:70000";
+  CHECK(refusal(o).message == "proxy \"http://127.0.0.1:70000\" is not usable: the port must be a "
+                              "number in [1, 65535]");
+}
+
+namespace {
+
+// Sets the proxy variables for one test and restores a clean environment
+// after it (none of them set, and OPENAI_* as the test left them).
+struct proxy_environment {
+  static constexpr const char* names[] = {"https_proxy", "HTTPS_PROXY", "http_proxy",
+                                          "HTTP_PROXY",  "all_proxy",   "ALL_PROXY",
+                                          "no_proxy",    "NO_PROXY",    "OPENAI_BASE_URL"};
+  proxy_environment() { clear(); }
+  ~proxy_environment() { clear(); }
+  static void clear() {
+    for (const char* n : names)
+      ::unsetenv(n);
+  }
+  void set(const char* name, const char* value) { ::setenv(name, value, 1); }
+};
+
+} // namespace
+
+TEST_CASE("from_env reads the proxy as curl does: the scheme's variable, lower case first") {
+  proxy_environment env;
+  env.set("OPENAI_BASE_URL", "https://llm.example/v1");
+  env.set("HTTPS_PROXY", "http://upper:3128");
+  CHECK(knobs::client_options::from_env().proxy == "http://upper:3128");
+  env.set("https_proxy", "http://lower:3128");
+  CHECK(knobs::client_options::from_env().proxy == "http://lower:3128");
+  // http_proxy is not read for an https server.
+  env.set("http_proxy", "http://plain:3128");
+  CHECK(knobs::client_options::from_env().proxy == "http://lower:3128");
+
+  env.set("OPENAI_BASE_URL", "http://llm.example/v1");
+  CHECK(knobs::client_options::from_env().proxy == "http://plain:3128");
+}
+
+TEST_CASE("from_env never reads HTTP_PROXY (as curl), and falls back to all_proxy, ALL_PROXY") {
+  proxy_environment env;
+  env.set("OPENAI_BASE_URL", "http://llm.example/v1");
+  env.set("HTTP_PROXY", "http://from-a-cgi-header:3128");
+  CHECK(knobs::client_options::from_env().proxy.empty());
+  env.set("ALL_PROXY", "http://all-upper:3128");
+  CHECK(knobs::client_options::from_env().proxy == "http://all-upper:3128");
+  env.set("all_proxy", "http://all-lower:3128");
+  CHECK(knobs::client_options::from_env().proxy == "http://all-lower:3128");
+  env.set("http_proxy", "http://plain:3128");
+  CHECK(knobs::client_options::from_env().proxy == "http://plain:3128");
+
+  // An https server with no https_proxy takes all_proxy too.
+  env.set("OPENAI_BASE_URL", "https://llm.example/v1");
+  CHECK(knobs::client_options::from_env().proxy == "http://all-lower:3128");
+}
+
+TEST_CASE("from_env reads no_proxy, else NO_PROXY") {
+  proxy_environment env;
+  env.set("OPENAI_BASE_URL", "http://llm.example/v1");
+  CHECK(knobs::client_options::from_env().no_proxy.empty());
+  env.set("NO_PROXY", "upper.example");
+  CHECK(knobs::client_options::from_env().no_proxy == "upper.example");
+  env.set("no_proxy", "lower.example,10.0.0.0/8");
+  CHECK(knobs::client_options::from_env().no_proxy == "lower.example,10.0.0.0/8");
+}
+
+TEST_CASE("a bad proxy variable is refused naming the variable, its credentials unquoted") {
+  proxy_environment env;
+  env.set("OPENAI_BASE_URL", "https://llm.example/v1");
+  env.set("HTTPS_PROXY", "socks5://me:hunter2-SECRET@proxy.corp:1080");
+  const knobs::result<knobs::client_options> r = knobs::client_options::try_from_env();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().where == "proxy");
+  CHECK(r.error().message.find("(read from the environment variable HTTPS_PROXY)") !=
+        std::string::npos);
+  CHECK(r.error().message.find("hunter2") == std::string::npos);
+  CHECK_THROWS_AS(knobs::client_options::from_env(), knobs::request_error);
 }

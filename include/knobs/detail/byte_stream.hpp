@@ -108,18 +108,24 @@ public:
     write_some(gather_buffers(buffers), io_handler(std::forward<WriteHandler>(h), get_executor()));
   }
 
+  // While set, a TLS stream reads and writes on its TCP layer: for the
+  // CONNECT exchange with a proxy, in the clear, before the TLS handshake
+  // with the server at the other end of the tunnel. The same HTTP operations
+  // serve both, so the exchange compiles no operation of its own but its read.
+  void tcp_only(bool on) noexcept { tcp_only_ = on; }
+
   void read_some(boost::asio::mutable_buffer buffer, io_handler h) {
-    if (tls_)
+    if (tls_ && !tcp_only_)
       tls_->async_read_some(buffer, std::move(h));
     else
-      tcp_->async_read_some(buffer, std::move(h));
+      tcp().async_read_some(buffer, std::move(h));
   }
 
   void write_some(const gather_buffers& buffers, io_handler h) {
-    if (tls_)
+    if (tls_ && !tcp_only_)
       tls_->async_write_some(buffers, std::move(h));
     else
-      tcp_->async_write_some(buffers, std::move(h));
+      tcp().async_write_some(buffers, std::move(h));
   }
 
   // The TLS handshake (only when is_tls()).
@@ -133,6 +139,7 @@ public:
 private:
   std::unique_ptr<tcp_stream> tcp_;
   std::unique_ptr<tls_stream> tls_;
+  bool tcp_only_ = false;
 };
 
 } // namespace detail

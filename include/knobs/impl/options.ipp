@@ -9,9 +9,11 @@
 #include <knobs/options.hpp>
 
 #include <knobs/detail/http_field.hpp>
+#include <knobs/detail/proxy.hpp>
 #include <knobs/detail/url.hpp>
 
 #include <cstdlib>
+#include <initializer_list>
 #include <iostream>
 
 namespace knobs {
@@ -33,8 +35,36 @@ result<client_options> client_options::try_from_env() {
   o.api_key = env("OPENAI_API_KEY");
   o.organization = env("OPENAI_ORG_ID");
   o.project = env("OPENAI_PROJECT_ID");
-  if (auto r = o.check(); !r)
-    return r.error();
+
+  // The proxy variables as curl reads them (libcurl-env(3),
+  // https://curl.se/libcurl/c/libcurl-env.html, and "Proxy environment
+  // variables", https://everything.curl.dev/usingcurl/proxies/env): the
+  // scheme's own variable, lower case first, then upper case, except that
+  // http_proxy is read in lower case only (a CGI program finds a request's
+  // `Proxy:` header in HTTP_PROXY, so an upper-case one may come from a
+  // client); then all_proxy / ALL_PROXY; no_proxy / NO_PROXY.
+  const char* variable = nullptr;
+  auto first = [&](std::initializer_list<const char*> names) {
+    for (const char* name : names)
+      if (auto v = env(name); !v.empty()) {
+        variable = name;
+        return v;
+      }
+    return std::string();
+  };
+  const bool https =
+      o.base_url.size() >= 6 && detail::iequal(std::string_view(o.base_url).substr(0, 6), "https:");
+  o.proxy = https ? first({"https_proxy", "HTTPS_PROXY"}) : first({"http_proxy"});
+  if (o.proxy.empty())
+    o.proxy = first({"all_proxy", "ALL_PROXY"});
+  const char* proxy_variable = variable;
+  o.no_proxy = first({"no_proxy", "NO_PROXY"});
+  if (auto r = o.check(); !r) {
+    error_info e = r.error();
+    if (e.where == "proxy" && proxy_variable)
+      e.message += " (read from the environment variable " + std::string(proxy_variable) + ")";
+    return e;
+  }
   return o;
 }
 
@@ -42,6 +72,9 @@ result<void> client_options::check() const {
   auto ep = detail::parse_base_url(base_url);
   if (!ep)
     return ep.error();
+  if (!proxy.empty())
+    if (auto p = detail::parse_proxy_url(proxy); !p)
+      return p.error();
   if (api_key.empty() && ep->host == "api.openai.com")
     return make_error(errc::invalid_request,
                       "an API key is required for api.openai.com: set OPENAI_API_KEY, or "

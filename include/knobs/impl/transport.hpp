@@ -14,6 +14,7 @@
 #include <knobs/detail/byte_stream.hpp>
 #include <knobs/detail/http_field.hpp>
 #include <knobs/detail/number.hpp>
+#include <knobs/detail/proxy.hpp>
 #include <knobs/detail/retry.hpp>
 #include <knobs/detail/sse.hpp>
 #include <knobs/detail/url.hpp>
@@ -37,6 +38,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -262,8 +264,14 @@ inline void deadline_watch::expired() {
 // beast::http::request each time. client_options::check() has refused field
 // names and values that could break the framing (CR, LF, NUL, ...), and
 // Content-Length and Transfer-Encoding among the extra headers.
+//
+// Through a proxy (`proxy` not null) to an http server, the request goes to
+// the proxy with the absolute URL as its target (RFC 9112 §3.2.2) and the
+// proxy's credentials; to an https server it goes inside a CONNECT tunnel
+// (make_connect_head()) as it would directly.
 inline std::string request_head(const client_options& o, const endpoint& ep,
-                                std::string_view accept, const request_options* extra = nullptr) {
+                                std::string_view accept, const proxy_endpoint* proxy,
+                                const request_options* extra = nullptr) {
   std::vector<std::pair<std::string, std::string>> fields{{"Host", ep.host_header},
                                                           {"User-Agent", o.user_agent},
                                                           {"Content-Type", "application/json"},
@@ -274,6 +282,9 @@ inline std::string request_head(const client_options& o, const endpoint& ep,
     fields.emplace_back("OpenAI-Organization", o.organization);
   if (!o.project.empty())
     fields.emplace_back("OpenAI-Project", o.project);
+  const bool absolute = proxy && !ep.tls;
+  if (absolute && !proxy->authorization.empty())
+    fields.emplace_back("Proxy-Authorization", proxy->authorization);
   // An extra header replaces a field of the same name, ours or an earlier
   // one: the client's, then the request's.
   auto add = [&](const std::pair<std::string, std::string>& h) {
@@ -292,7 +303,8 @@ inline std::string request_head(const client_options& o, const endpoint& ep,
     std::for_each(extra->headers.begin(), extra->headers.end(), add);
     append_query(target, extra->query);
   }
-  std::string head = "POST " + target + " HTTP/1.1\r\n";
+  std::string head =
+      "POST " + (absolute ? "http://" + ep.host_header : std::string()) + target + " HTTP/1.1\r\n";
   for (const auto& f : fields) {
     head += f.first;
     head += ": ";
@@ -301,6 +313,21 @@ inline std::string request_head(const client_options& o, const endpoint& ep,
   }
   head += "Content-Length: ";
   return head;
+}
+
+// The request that asks a proxy for a tunnel to an https server: `CONNECT
+// host:port` in authority form, with the same authority as Host (RFC 9110
+// §9.3.6), and the proxy's credentials.
+inline std::string make_connect_head(const client_options& o, const endpoint& ep,
+                                     const proxy_endpoint& proxy) {
+  const bool ipv6 = !ep.host_header.empty() && ep.host_header.front() == '[';
+  const std::string authority =
+      (ipv6 ? "[" + ep.host + "]" : ep.host) + ":" + std::to_string(ep.port);
+  std::string head = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority +
+                     "\r\nUser-Agent: " + o.user_agent + "\r\n";
+  if (!proxy.authorization.empty())
+    head += "Proxy-Authorization: " + proxy.authorization + "\r\n";
+  return head + "\r\n";
 }
 
 class client_state;
@@ -317,11 +344,14 @@ struct exchange {
   // and the body.
   std::string request_head;
   std::string body;
+  const std::string no_body; // the CONNECT request's
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser;
   // A stream's response head is read on its own (the body is then read piece
   // by piece); an error response continues into `parser`.
   bool streaming = false;
   std::unique_ptr<boost::beast::http::response_parser<boost::beast::http::buffer_body>> head;
+  // The proxy's answer to CONNECT, while it is read.
+  std::unique_ptr<boost::beast::http::response_parser<boost::beast::http::empty_body>> tunnel;
   std::unique_ptr<connection> conn;
   bool reused = false;
   // A failed reused connection was already replaced once without counting a
@@ -354,10 +384,24 @@ class client_state : public std::enable_shared_from_this<client_state> {
 public:
   client_state(boost::asio::any_io_executor ex, client_options options, endpoint ep)
       : executor_(std::move(ex)), options_(std::move(options)), endpoint_(std::move(ep)),
+        proxy_(proxy_for(options_, endpoint_)),
         deadlines_(std::make_shared<deadline_watch>(executor_)),
-        json_head_(request_head(options_, endpoint_, "application/json")),
-        stream_head_(request_head(options_, endpoint_, "text/event-stream")),
+        json_head_(request_head(options_, endpoint_, "application/json", proxy())),
+        stream_head_(request_head(options_, endpoint_, "text/event-stream", proxy())),
+        connect_head_(proxy_ && endpoint_.tls ? make_connect_head(options_, endpoint_, *proxy_)
+                                              : ""),
         rng_(std::random_device{}()) {
+    // Every secret a message could repeat: the key, and the proxy's password
+    // and Basic credentials (whether or not the proxy is used for this server).
+    if (!options_.api_key.empty())
+      secrets_.push_back(options_.api_key);
+    if (!options_.proxy.empty())
+      if (auto p = parse_proxy_url(options_.proxy)) {
+        if (!p->password.empty())
+          secrets_.push_back(p->password);
+        if (!p->authorization.empty())
+          secrets_.push_back(p->authorization.substr(6)); // after "Basic "
+      }
     if (endpoint_.tls) {
       tls_.emplace(boost::asio::ssl::context::tls_client);
       tls_->set_default_verify_paths();
@@ -376,6 +420,11 @@ public:
   const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
   const client_options& options() const noexcept { return options_; }
   const endpoint& server() const noexcept { return endpoint_; }
+  // The proxy the connections go through; null when there is none, or when
+  // no_proxy exempts the server.
+  const proxy_endpoint* proxy() const noexcept { return proxy_ ? &*proxy_ : nullptr; }
+  // The CONNECT request, for an https server through a proxy.
+  const std::string& connect_head() const noexcept { return connect_head_; }
   boost::asio::ssl::context* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
   const std::shared_ptr<deadline_watch>& deadlines() const noexcept { return deadlines_; }
 
@@ -429,8 +478,9 @@ public:
     // Extra fields or query parameters make a head of their own; otherwise
     // the client's is used as it is.
     if (extra && (!extra->headers.empty() || !extra->query.empty()))
-      x->request_head = request_head(
-          options_, endpoint_, streaming ? "text/event-stream" : "application/json", extra.get());
+      x->request_head =
+          request_head(options_, endpoint_, streaming ? "text/event-stream" : "application/json",
+                       proxy(), extra.get());
     else
       x->request_head.assign(prefix);
     x->timeout = extra && extra->timeout ? *extra->timeout : options_.timeout;
@@ -455,6 +505,7 @@ public:
     x->client.reset();
     x->parser.reset();
     x->head.reset();
+    x->tunnel.reset();
     x->streaming = false;
     x->reused = false;
     x->connected = false;
@@ -470,13 +521,12 @@ public:
 
   double jitter() { return std::uniform_int_distribution<int>(0, 999)(rng_) / 1000.0; }
 
-  // Messages may quote what a server said; a server could echo the key back.
+  // Messages may quote what a server said; a server or a proxy could echo
+  // the key or the proxy's credentials back.
   std::string redact(std::string text) const {
-    const std::string& key = options_.api_key;
-    if (key.empty())
-      return text;
-    for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos))
-      text.replace(pos, key.size(), "[redacted]");
+    for (const std::string& secret : secrets_)
+      for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos))
+        text.replace(pos, secret.size(), "[redacted]");
     return text;
   }
 
@@ -485,7 +535,7 @@ public:
   // Every failure passes here once, where it is completed (request_op) or
   // recorded (a stream's), so the messages are built without redacting.
   void redact(error_info& e) const {
-    if (options_.api_key.empty())
+    if (secrets_.empty())
       return;
     e.message = redact(std::move(e.message));
     e.where = redact(std::move(e.where));
@@ -500,6 +550,12 @@ public:
   }
 
 private:
+  static std::optional<proxy_endpoint> proxy_for(const client_options& o, const endpoint& ep) {
+    if (o.proxy.empty() || no_proxy_matches(o.no_proxy, ep.host, ep.port))
+      return std::nullopt;
+    return parse_proxy_url(o.proxy).value(); // client_options::check() has accepted it
+  }
+
   void wake_one() {
     if (waiters_.empty())
       return;
@@ -510,6 +566,8 @@ private:
   boost::asio::any_io_executor executor_;
   client_options options_;
   endpoint endpoint_;
+  std::optional<proxy_endpoint> proxy_;
+  std::vector<std::string> secrets_;
   std::optional<boost::asio::ssl::context> tls_;
   std::shared_ptr<deadline_watch> deadlines_;
   std::vector<std::unique_ptr<connection>> idle_;
@@ -520,6 +578,7 @@ private:
   // stream (they differ in Accept).
   std::string json_head_;
   std::string stream_head_;
+  std::string connect_head_;
   std::minstd_rand rng_;
 };
 
@@ -669,8 +728,10 @@ public:
               std::min(s.deadline, std::chrono::steady_clock::now() + o.connect_timeout));
           if (!s.resolver)
             s.resolver.emplace(c.executor());
+          // Through a proxy, the TCP connection is the proxy's.
           BOOST_ASIO_CORO_YIELD s.resolver->async_resolve(
-              c.server().host, std::to_string(c.server().port),
+              c.proxy() ? c.proxy()->host : c.server().host,
+              std::to_string(c.proxy() ? c.proxy()->port : c.server().port),
               boost::asio::ip::tcp::resolver::numeric_service, std::move(self));
           if (ec || stopped(self))
             goto failed;
@@ -678,6 +739,38 @@ public:
                                                            std::move(self));
           if (ec || stopped(self))
             goto failed;
+          if (c.proxy() && s.conn->is_tls()) {
+            // The tunnel (RFC 9110 §9.3.6): CONNECT in the clear, the proxy's
+            // answer head (a 2xx has no body), then TLS with the server
+            // through it, under the same connect_timeout.
+            s.conn->stream().tcp_only(true);
+            BOOST_ASIO_CORO_YIELD s.conn->async_write(c.connect_head(), s.no_body, std::move(self));
+            if (ec || stopped(self))
+              goto failed;
+            s.tunnel = std::make_unique<
+                boost::beast::http::response_parser<boost::beast::http::empty_body>>();
+            s.tunnel->skip(true);
+            BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.tunnel, std::move(self));
+            if (ec || stopped(self))
+              goto failed;
+            s.conn->stream().tcp_only(false);
+            {
+              const unsigned status = s.tunnel->get().result_int();
+              if (status < 200 || status >= 300 || s.conn->has_leftover()) {
+                const bool retry =
+                    is_retryable_status(static_cast<int>(status)) && s.retries < o.max_retries;
+                s.failure = tunnel_refused(s, status, s.tunnel->get().reason());
+                s.tunnel.reset();
+                s.conn->expires_never();
+                c.closed(std::move(s.conn));
+                if (!retry)
+                  return complete(self, std::move(s.failure));
+                s.wait.reset();
+                goto retry;
+              }
+            }
+            s.tunnel.reset();
+          }
           if (s.conn->is_tls()) {
             if (!prepare_tls(s, ec))
               goto failed;
@@ -746,6 +839,10 @@ public:
             return finish(self, res);
           }
 
+          // Through a proxy to an http server, the proxy answers the
+          // request itself when it wants credentials.
+          if (status == 407 && c.proxy() && !c.server().tls)
+            return complete(self, tunnel_refused(s, 407, res.reason()));
           s.failure = api_failure(s, res, status);
           if (!should_retry(s, res, status))
             return complete(self, std::move(s.failure));
@@ -791,6 +888,7 @@ public:
         ++s.retries;
         s.parser.reset();
         s.head.reset();
+        s.tunnel.reset();
         s.wait_timer().expires_after(*s.wait);
         BOOST_ASIO_CORO_YIELD s.wait_timer().async_wait(std::move(self));
         if (self.cancelled() != boost::asio::cancellation_type::none)
@@ -975,7 +1073,9 @@ private:
                                const std::string& tls_detail = {}) const {
     const client_options& o = s.client->options();
     const endpoint& ep = s.client->server();
-    const std::string where = ep.host_header;
+    const proxy_endpoint* proxy = s.client->proxy();
+    const std::string where =
+        proxy ? ep.host_header + " through the proxy " + proxy->authority : ep.host_header;
     error_info e;
     if (ec == boost::beast::error::timeout && !s.connected) {
       e = make_error(errc::timeout, "could not connect to " + where + " within connect_timeout (" +
@@ -1000,6 +1100,43 @@ private:
       e = make_error(errc::connection_error,
                      "the connection to " + where + " failed: " + ec.message() +
                          (tls_detail.empty() ? "" : " (" + tls_detail + ")"));
+    }
+    e.retries = s.retries;
+    return e;
+  }
+
+  // A proxy that would not open the tunnel (or, for an http server, would
+  // not forward the request): a 407 (or 401 to CONNECT) is
+  // errc::proxy_authentication, never retried; anything else a
+  // connection_error, retried on 408, 409, 429 and 5xx as a connection
+  // failure. Both name the proxy by host and port only.
+  static error_info tunnel_refused(const exchange& s, unsigned status,
+                                   boost::beast::string_view reason) {
+    const proxy_endpoint& p = *s.client->proxy();
+    const endpoint& ep = s.client->server();
+    error_info e;
+    // 407 is the proxy's "who are you" (RFC 9110 §15.5.8). tinyproxy 1.11
+    // answers a CONNECT with wrong credentials with 401 instead; a 401 to
+    // CONNECT cannot come from the server, which was not reached.
+    if (status == 407 || status == 401) {
+      const std::string code = "(" + std::to_string(status) + " " + std::string(reason) + ")";
+      e = make_error(errc::proxy_authentication,
+                     "the proxy " + p.authority +
+                         (p.authorization.empty()
+                              ? " requires authentication " + code +
+                                    ": give a user name and secret in client_options::proxy "
+                                    "as http://user:secret@host:port"
+                              : " refused the credentials in client_options::proxy " + code +
+                                    ": proxy authentication failed"),
+                     "proxy");
+    } else if (status >= 200 && status < 300) {
+      e = make_error(errc::connection_error, "the proxy " + p.authority +
+                                                 " sent bytes before the TLS handshake with " +
+                                                 ep.host_header + " began");
+    } else {
+      e = make_error(errc::connection_error,
+                     "the proxy " + p.authority + " refused the tunnel to " + ep.host_header +
+                         ": " + std::to_string(status) + " " + std::string(reason));
     }
     e.retries = s.retries;
     return e;

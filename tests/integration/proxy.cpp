@@ -1,0 +1,413 @@
+// The clients through a real HTTP proxy: tinyproxy (Debian's `tinyproxy`),
+// started by this test on a free port of 127.0.0.1 with a configuration of
+// its own, in front of an HTTP and an HTTPS knobs::local::server. The faults
+// of a misbehaving proxy are rows of tests/integration/faults.cpp.
+#include <knobs/client.hpp>
+
+#include <knobs/local/certificate.hpp>
+#include <knobs/local/server.hpp>
+
+#include <doctest/doctest.h>
+
+#include "../loopback.hpp"
+#include "../tls_fixture.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+using knobs::local::received_request;
+using knobs::local::response_plan;
+using namespace loopback;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The proxy's credentials in the tests with authentication. No failure text,
+// log of ours or test output may contain the password.
+const std::string proxy_user = "knobs";
+const std::string proxy_password = "pr0xy-S3CRET-pw";
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A port nobody listens on now (bind port 0, read it, close). Another
+// process could take it before tinyproxy does; start() then tries another.
+unsigned short free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  ::close(fd);
+  REQUIRE(ok);
+  return ntohs(a.sin_port);
+}
+
+bool accepts_connections(unsigned short port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return false;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// tinyproxy in the foreground (-d) with a generated configuration in a
+// temporary directory, which also holds its log and pid file. Stopped (by
+// its pid, SIGTERM then SIGKILL) and the directory removed at the end.
+class tinyproxy {
+public:
+  // With `basic_auth`, the proxy wants proxy_user:proxy_password.
+  explicit tinyproxy(bool basic_auth = false) {
+    char tmpl[] = "/tmp/knobs-proxy-XXXXXX";
+    const char* made = ::mkdtemp(tmpl);
+    REQUIRE(made != nullptr);
+    dir_ = made;
+    for (int attempt = 1; !start(basic_auth); ++attempt)
+      if (attempt == 3)
+        FAIL("tinyproxy did not listen on 127.0.0.1 (is the Debian package tinyproxy "
+             "installed?); its output:\n"
+             << read_file(dir_ / "stderr") << read_file(dir_ / "tinyproxy.log"));
+  }
+
+  tinyproxy(const tinyproxy&) = delete;
+  tinyproxy& operator=(const tinyproxy&) = delete;
+
+  ~tinyproxy() {
+    stop();
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  unsigned short port() const noexcept { return port_; }
+
+  // The proxy URL, with credentials when given.
+  std::string url(const std::string& user = "", const std::string& password = "") const {
+    const std::string userinfo = user.empty() ? "" : user + ":" + password + "@";
+    return "http://" + userinfo + "127.0.0.1:" + std::to_string(port_);
+  }
+
+  std::string log() const { return read_file(dir_ / "tinyproxy.log"); }
+
+  // How many requests the proxy has read (tinyproxy logs each request line
+  // at LogLevel Info as "Request (file descriptor N): ...").
+  std::size_t requests_logged() const {
+    const std::string text = log();
+    std::size_t n = 0;
+    for (auto pos = text.find("Request (file descriptor"); pos != std::string::npos;
+         pos = text.find("Request (file descriptor", pos + 1))
+      ++n;
+    return n;
+  }
+
+  void stop() noexcept {
+    if (pid_ < 0)
+      return;
+    ::kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) != pid_) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pid_ = -1;
+  }
+
+private:
+  bool start(bool basic_auth) {
+    port_ = free_port();
+    const fs::path conf = dir_ / "tinyproxy.conf";
+    {
+      std::ofstream out(conf);
+      out << "Port " << port_ << "\n"
+          << "Listen 127.0.0.1\n"
+          << "Allow 127.0.0.1\n"
+          << "Timeout 30\n"
+          << "MaxClients 32\n"
+          // No ConnectPort line: CONNECT to any port (the servers' are random).
+          << "LogFile \"" << (dir_ / "tinyproxy.log").string() << "\"\n"
+          << "LogLevel Info\n"
+          << "PidFile \"" << (dir_ / "tinyproxy.pid").string() << "\"\n";
+      if (basic_auth)
+        out << "BasicAuth " << proxy_user << " " << proxy_password << "\n";
+    }
+    const std::string conf_path = conf.string();
+    const std::string err_path = (dir_ / "stderr").string();
+    const char* argv[] = {"tinyproxy", "-d", "-c", conf_path.c_str(), nullptr};
+    const pid_t parent = ::getpid();
+    // fork + exec for PR_SET_PDEATHSIG, as tests/contract/prism.cpp: if this
+    // program dies without its destructors, the kernel stops the proxy.
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent)
+        ::_exit(126);
+      const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int null = ::open("/dev/null", O_RDWR);
+      if (err >= 0) {
+        ::dup2(err, STDOUT_FILENO);
+        ::dup2(err, STDERR_FILENO);
+      }
+      if (null >= 0)
+        ::dup2(null, STDIN_FILENO);
+      ::execvp(argv[0], const_cast<char* const*>(argv));
+      ::_exit(127);
+    }
+    pid_ = pid;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1; // exited: perhaps the port was taken in between
+        return false;
+      }
+      if (accepts_connections(port_))
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    stop();
+    return false;
+  }
+
+  fs::path dir_;
+  unsigned short port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// Every text of a failure: neither the API key nor the proxy's password.
+void check_no_secret(const knobs::error_info& e) {
+  check_no_key(e);
+  for (const std::string* text : {&e.message, &e.where})
+    CHECK(text->find(proxy_password) == std::string::npos);
+  if (e.api)
+    CHECK(e.api->message.find(proxy_password) == std::string::npos);
+}
+
+} // namespace
+
+TEST_CASE("an http server through tinyproxy: the request arrives with its path and headers") {
+  tinyproxy proxy;
+  knobs::local::server server([](const received_request&) { return ok("via proxy"); });
+  knobs::client_options o = options_for(server, 0);
+  o.proxy = proxy.url();
+  knobs::client client{o};
+  CHECK(client.create(lesson_request()).text() == "via proxy");
+  CHECK(client.create(lesson_request()).text() == "via proxy");
+
+  CHECK(proxy.requests_logged() == 2); // it went through the proxy
+  // The absolute URL went to the proxy.
+  CHECK(proxy.log().find("POST http://127.0.0.1:" + std::to_string(server.port()) +
+                         "/v1/chat/completions") != std::string::npos);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 2);
+  for (const auto& r : requests) {
+    CHECK(r.method == "POST");
+    CHECK(r.target == "/v1/chat/completions"); // the proxy sends the origin form on
+    CHECK(r.header("authorization") == "Bearer " + secret_key);
+    CHECK(r.header("content-type") == "application/json");
+    CHECK(r.header("host") == "127.0.0.1:" + std::to_string(server.port()));
+    CHECK_FALSE(r.header("proxy-authorization"));
+    CHECK(r.body.find("\"model\":\"test-model\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("an https server through a tinyproxy tunnel: TLS to the server, connection reused") {
+  tinyproxy proxy;
+  const auto certs = knobs::local::make_test_certificates();
+  tls_fixture files(certs);
+  knobs::local::server server(
+      [](const received_request& r) {
+        if (r.body.find("\"stream\":true") != std::string::npos)
+          return response_plan::event_stream(text_events(3));
+        return ok("tunnelled");
+      },
+      serving(certs));
+  knobs::client_options o = options_for(server, 0);
+  o.proxy = proxy.url();
+  o.ca_file = files.ca_path;
+  knobs::client client{o};
+  CHECK(client.create(lesson_request()).text() == "tunnelled");
+  CHECK(client.create(lesson_request()).text() == "tunnelled");
+  std::size_t chunks = 0;
+  CHECK(client.stream(lesson_request(), [&](const knobs::chat_chunk&) { ++chunks; }).text() ==
+        "w0 w1 w2 ");
+  CHECK(chunks == 3);
+
+  // One tunnel, kept alive by the pool across the three requests.
+  CHECK(server.connections_accepted() == 1);
+  CHECK(proxy.requests_logged() == 1);
+  CHECK(proxy.log().find("CONNECT 127.0.0.1:" + std::to_string(server.port())) !=
+        std::string::npos);
+  // The proxy saw the CONNECT only: the key travelled inside TLS.
+  CHECK(proxy.log().find(secret_key) == std::string::npos);
+  CHECK(proxy.log().find("chat/completions") == std::string::npos);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 3);
+  for (const auto& r : requests) {
+    CHECK(r.target == "/v1/chat/completions");
+    CHECK(r.header("authorization") == "Bearer " + secret_key);
+    CHECK(r.header("host") == "127.0.0.1:" + std::to_string(server.port()));
+    CHECK_FALSE(r.header("proxy-authorization"));
+  }
+}
+
+TEST_CASE("tinyproxy with BasicAuth: the right credentials pass, for http and https servers") {
+  tinyproxy proxy(true);
+  SUBCASE("http") {
+    knobs::local::server server([](const received_request&) { return ok(); });
+    knobs::client_options o = options_for(server, 0);
+    o.proxy = proxy.url(proxy_user, proxy_password);
+    knobs::client client{o};
+    CHECK(client.create(lesson_request()).text() == "hello");
+    REQUIRE(server.requests().size() == 1);
+    // tinyproxy keeps its own credentials to itself.
+    CHECK_FALSE(server.requests()[0].header("proxy-authorization"));
+  }
+  SUBCASE("https") {
+    const auto certs = knobs::local::make_test_certificates();
+    tls_fixture files(certs);
+    knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));
+    knobs::client_options o = options_for(server, 0);
+    o.proxy = proxy.url(proxy_user, proxy_password);
+    o.ca_file = files.ca_path;
+    knobs::client client{o};
+    CHECK(client.create(lesson_request()).text() == "hello");
+    CHECK(client.create(lesson_request()).text() == "hello");
+    CHECK(server.connections_accepted() == 1);
+    REQUIRE(server.requests().size() == 2);
+    CHECK_FALSE(server.requests()[0].header("proxy-authorization"));
+  }
+}
+
+TEST_CASE("tinyproxy with BasicAuth: wrong or missing credentials are a 407 error, never retried") {
+  // Through a tunnel, to an https server. (To an http server tinyproxy
+  // answers 407 before reading the request's body and then closes the
+  // connection with the body unread, which the kernel turns into a reset
+  // that may discard the 407 before the client reads it; the 407 on that
+  // path is a row of faults.cpp, from a proxy that reads the whole request.)
+  tinyproxy proxy(true);
+  const auto certs = knobs::local::make_test_certificates();
+  tls_fixture files(certs);
+  knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));
+  const std::string authority = "127.0.0.1:" + std::to_string(proxy.port());
+  for (const bool credentials : {true, false}) {
+    {
+      CAPTURE(credentials);
+      knobs::client_options o = options_for(server, 2);
+      o.ca_file = files.ca_path;
+      o.proxy = credentials ? proxy.url(proxy_user, "wrong-" + proxy_password) : proxy.url();
+      knobs::client client{o};
+      const std::size_t logged = proxy.requests_logged();
+      try {
+        client.create(lesson_request());
+        FAIL("a 407 passed");
+      } catch (const knobs::proxy_authentication_error& e) {
+        const knobs::error_info& info = e.info();
+        CHECK(info.code == knobs::errc::proxy_authentication);
+        CHECK(info.where == "proxy");
+        CHECK(info.message.find("the proxy " + authority) != std::string::npos);
+        // tinyproxy answers wrong credentials with 401, missing ones with 407.
+        CHECK(info.message.find(credentials ? "refused the credentials in client_options::proxy "
+                                              "(401 Unauthorized): proxy authentication failed"
+                                            : "requires authentication (407 Proxy Authentication "
+                                              "Required)") != std::string::npos);
+        CHECK(info.retries == 0);
+        CHECK(info.message.find("wrong-") == std::string::npos);
+        check_no_secret(info);
+      }
+      CHECK(proxy.requests_logged() == logged + 1); // one attempt
+      CHECK(server.requests().empty());
+    }
+  }
+}
+
+TEST_CASE("no_proxy: a server it names is reached directly, others through the proxy") {
+  tinyproxy proxy;
+  knobs::local::server server([](const received_request&) { return ok(); });
+  knobs::client_options o = options_for(server, 0);
+  o.proxy = proxy.url();
+  for (const char* bypass : {"127.0.0.1", "localhost, 127.0.0.0/8", "*", " [127.0.0.1] "}) {
+    CAPTURE(bypass);
+    o.no_proxy = bypass;
+    knobs::client client{o};
+    CHECK(client.create(lesson_request()).text() == "hello");
+  }
+  const std::string port = std::to_string(server.port());
+  o.no_proxy = "127.0.0.1:" + port;
+  CHECK(knobs::client{o}.create(lesson_request()).text() == "hello");
+  CHECK(proxy.requests_logged() == 0);
+  CHECK(server.requests().size() == 5);
+
+  // An entry for another host, or another port, leaves the proxy in place.
+  for (const char* through : {"example.com", "127.0.0.2", "127.0.0.1:1"}) {
+    o.no_proxy = through;
+    CHECK(knobs::client{o}.create(lesson_request()).text() == "hello");
+  }
+  CHECK(proxy.requests_logged() == 3);
+
+  // And with the proxy gone, a server in no_proxy is still reached.
+  proxy.stop();
+  o.no_proxy = "127.0.0.1";
+  CHECK(knobs::client{o}.create(lesson_request()).text() == "hello");
+  o.no_proxy.clear();
+  try {
+    knobs::client{o}.create(lesson_request());
+    FAIL("a stopped proxy answered");
+  } catch (const knobs::connection_error& e) {
+    CHECK(std::string(e.what()).find("through the proxy 127.0.0.1:" +
+                                     std::to_string(proxy.port())) != std::string::npos);
+    CHECK(std::string(e.what()).find("refused") != std::string::npos);
+  }
+}
+
+TEST_CASE("no_proxy from the environment bypasses a proxy from the environment") {
+  tinyproxy proxy;
+  knobs::local::server server([](const received_request&) { return ok(); });
+  ::setenv("OPENAI_BASE_URL", server.base_url().c_str(), 1);
+  ::setenv("OPENAI_API_KEY", secret_key.c_str(), 1);
+  ::setenv("http_proxy", proxy.url().c_str(), 1);
+  ::setenv("NO_PROXY", "127.0.0.1", 1);
+  knobs::client_options o = knobs::client_options::from_env();
+  ::unsetenv("NO_PROXY");
+  knobs::client_options through = knobs::client_options::from_env();
+  for (const char* name : {"OPENAI_BASE_URL", "OPENAI_API_KEY", "http_proxy"})
+    ::unsetenv(name);
+  o.on_warning = through.on_warning = nullptr;
+  CHECK(knobs::client{o}.create(lesson_request()).text() == "hello");
+  CHECK(proxy.requests_logged() == 0);
+  CHECK(knobs::client{through}.create(lesson_request()).text() == "hello");
+  CHECK(proxy.requests_logged() == 1);
+}
