@@ -25,6 +25,26 @@ namespace knobs {
 /// `knobs: warning [temperature_and_top_p]: temperature and top_p are both set ...`.
 KNOBS_DECL void print_warning(const warning& w);
 
+/// How much a client logs: `off`; `info`, one line per attempt (method, URL,
+/// status or failure, times to the response's head and end, bytes, whether
+/// the connection was reused, the retry and its wait) and per stream's end;
+/// `debug`, besides, each request's and response's head and body and each
+/// event of a stream. Secrets never appear: the values of `Authorization`,
+/// `api-key` and `Proxy-Authorization` are `[redacted]`, and the key (and a
+/// proxy's credentials) wherever a server echoes them.
+enum class log_level { off, info, debug };
+
+/// "off", "info" or "debug".
+KNOBS_DECL std::string_view to_string(log_level level) noexcept;
+
+/// The level the environment asks for: `KNOBS_LOG` = `info` or `debug`
+/// (as `OPENAI_LOG` in the official clients); unset, empty or `off` is off.
+/// Any other value is an `errc::invalid_request` error naming `KNOBS_LOG`.
+KNOBS_DECL result<log_level> log_level_from_env();
+
+/// The default `on_log`: the line on stderr, after "knobs: ".
+KNOBS_DECL void print_log(log_level level, std::string_view line);
+
 /// Everything a client needs to know about its server. The defaults talk to
 /// OpenAI; `from_env()` reads the variables the official clients read.
 struct client_options {
@@ -96,6 +116,17 @@ struct client_options {
   /// `errc::invalid_response` error and the connection is closed.
   std::size_t max_response_bytes = std::size_t(64) << 20;
 
+  /// Resolves a host name in place of the system's resolver (getaddrinfo):
+  /// to pin a name to an address, as curl's `--resolve` does, or to stand in
+  /// for a slow DNS in a test. It runs on a thread of its own and may block;
+  /// it returns IP addresses as text ("127.0.0.1", "::1"), tried in order, or
+  /// throws (the request fails with a `connection_error` that quotes
+  /// `what()`). Either resolver is bounded by `connect_timeout`: a name not
+  /// resolved by then is a `timeout_error` at the deadline, and the
+  /// resolution, which cannot be stopped, finishes on its own. Null (the
+  /// default): the system's resolver.
+  std::function<std::vector<std::string>(const std::string& host)> resolve;
+
   /// A PEM file of extra CA certificates to trust, besides the system's.
   std::string ca_file;
 
@@ -134,6 +165,16 @@ struct client_options {
   /// Turns warnings into errors: a request with any warning is not sent and
   /// fails with `errc::strict_warning` (thrown as `request_error`).
   bool strict = false;
+
+  /// What the client logs (see `log_level`). A client logs at this level or
+  /// at `KNOBS_LOG`'s, whichever says more: the environment can turn logs on
+  /// for a program that never asked for them.
+  log_level log = log_level::off;
+
+  /// Where log lines go: one call per line, without a line break, on the
+  /// thread that runs the client's executor. The default prints them on
+  /// stderr (`print_log`).
+  std::function<void(log_level, std::string_view)> on_log = print_log;
 
   /// Reads OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID
   /// (an unset or empty variable keeps the default). A missing key is an error

@@ -27,8 +27,10 @@
 #include <fstream>
 #include <limits>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -507,6 +509,82 @@ TEST_CASE("a server that sends one byte a second: a timeout_error when the timeo
 
 // ---------------------------------------------------------------------------
 // headers without end
+
+// ---------------------------------------------------------------------------
+// resolving (issue 16): a name that does not resolve in time, or at all
+
+TEST_CASE("a resolver slower than connect_timeout: a timeout_error at the deadline") {
+  knobs::local::server server([](const received_request&) { return ok(); });
+  auto o = options_for(server, 0);
+  const std::string ip = "127.0.0.1";
+  o.base_url.replace(o.base_url.find(ip), ip.size(), "slow.knobs.test");
+  o.connect_timeout = 200ms;
+  std::atomic<int> resolutions{0};
+  // A resolver that cannot be stopped, as getaddrinfo cannot: it blocks for
+  // 1.5 s and then answers. The request must not wait for it.
+  o.resolve = [&resolutions](const std::string& host) {
+    CHECK(host == "slow.knobs.test");
+    std::this_thread::sleep_for(1500ms);
+    ++resolutions;
+    return std::vector<std::string>{"127.0.0.1"};
+  };
+  SUBCASE("create") {
+    knobs::client client{o};
+    const outcome r = create(client);
+    CHECK(r.thrown == "timeout_error");
+    CHECK(r.says("could not resolve slow.knobs.test within connect_timeout (200 ms)"));
+    CHECK(r.took >= 200ms);
+    CHECK(r.took < 1000ms); // at the deadline, not when the resolver returns
+    CHECK(server.requests().empty());
+  }
+  SUBCASE("stream, retried once: two deadlines, two abandoned resolutions") {
+    o.max_retries = 1;
+    knobs::client client{o};
+    const outcome r = stream(client);
+    CHECK(r.thrown == "timeout_error");
+    CHECK(r.info.retries == 1);
+    CHECK(r.took >= 400ms);
+    CHECK(r.took < 1400ms);
+  }
+  // The abandoned resolutions finish on their own, and touch nothing freed
+  // (the sanitizer presets run this too).
+  std::this_thread::sleep_for(1600ms);
+  CHECK(resolutions >= 1);
+}
+
+TEST_CASE("a resolver that pins a name to an address, or fails, or answers nonsense") {
+  knobs::local::server server([](const received_request&) { return ok(); });
+  auto o = options_for(server, 0);
+  const std::string ip = "127.0.0.1";
+  o.base_url.replace(o.base_url.find(ip), ip.size(), "pinned.knobs.test");
+  SUBCASE("pinned: the request goes to the address, for the name") {
+    o.resolve = [](const std::string&) { return std::vector<std::string>{"::1", "127.0.0.1"}; };
+    knobs::client client{o}; // ::1 refuses (the server listens on IPv4): the next one is tried
+    CHECK(client.create(lesson_request()).text() == "hello");
+    CHECK(server.requests().at(0).header("host") ==
+          "pinned.knobs.test:" + std::to_string(server.port()));
+  }
+  SUBCASE("a resolver that throws: a connection_error quoting it") {
+    o.resolve = [](const std::string& host) -> std::vector<std::string> {
+      throw std::runtime_error("no such host in the test's table: " + host);
+    };
+    knobs::client client{o};
+    const outcome r = create(client);
+    CHECK(r.thrown == "connection_error");
+    CHECK(r.says("could not resolve pinned.knobs.test: no such host in the test's table: "
+                 "pinned.knobs.test"));
+    CHECK(server.requests().empty());
+  }
+  SUBCASE("no address, or one that is not an IP address") {
+    o.resolve = [](const std::string&) { return std::vector<std::string>{}; };
+    knobs::client none{o};
+    CHECK(create(none).says("could not resolve pinned.knobs.test: no address"));
+    o.resolve = [](const std::string&) { return std::vector<std::string>{"localhost"}; };
+    knobs::client nonsense{o};
+    CHECK(create(nonsense).says(
+        "could not resolve pinned.knobs.test: \"localhost\" is not an IP address"));
+  }
+}
 
 // ---------------------------------------------------------------------------
 // interim responses (issue 16): 1xx heads before the final response

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <initializer_list>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -66,6 +68,30 @@ TEST_CASE("every default is the one README.md documents") {
   const bool prints_warnings = *on_warning == &knobs::print_warning;
   CHECK(prints_warnings);
   CHECK_FALSE(o.strict);
+  CHECK(o.log == knobs::log_level::off);
+  using log_function = void (*)(knobs::log_level, std::string_view);
+  const log_function* on_log = o.on_log.target<log_function>();
+  REQUIRE(on_log != nullptr);
+  const bool prints_logs = *on_log == &knobs::print_log;
+  CHECK(prints_logs);
+}
+
+TEST_CASE("log levels: their names, and KNOBS_LOG read case-insensitively") {
+  CHECK(knobs::to_string(knobs::log_level::off) == "off");
+  CHECK(knobs::to_string(knobs::log_level::info) == "info");
+  CHECK(knobs::to_string(knobs::log_level::debug) == "debug");
+  unsetenv("KNOBS_LOG");
+  CHECK(knobs::log_level_from_env().value() == knobs::log_level::off);
+  setenv("KNOBS_LOG", "", 1);
+  CHECK(knobs::log_level_from_env().value() == knobs::log_level::off);
+  setenv("KNOBS_LOG", "Debug", 1);
+  CHECK(knobs::log_level_from_env().value() == knobs::log_level::debug);
+  setenv("KNOBS_LOG", "trace", 1);
+  const auto r = knobs::log_level_from_env();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().where == "KNOBS_LOG");
+  CHECK(r.error().code == knobs::errc::invalid_request);
+  unsetenv("KNOBS_LOG");
 }
 
 TEST_CASE("a CR or LF in a value that becomes a header is refused, naming the option") {

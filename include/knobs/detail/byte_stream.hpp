@@ -116,10 +116,14 @@ public:
 
   void read_some(boost::asio::mutable_buffer buffer, io_handler h) {
     if (tls_ && !tcp_only_)
-      tls_->async_read_some(buffer, std::move(h));
+      tls_->async_read_some(buffer, counted{std::move(h), &bytes_read_});
     else
-      tcp().async_read_some(buffer, std::move(h));
+      tcp().async_read_some(buffer, counted{std::move(h), &bytes_read_});
   }
+
+  // The bytes read so far (for the client's logs), TLS records as their
+  // plaintext, the CONNECT exchange's as they came.
+  std::size_t bytes_read() const noexcept { return bytes_read_; }
 
   void write_some(const gather_buffers& buffers, io_handler h) {
     if (tls_ && !tcp_only_)
@@ -137,9 +141,29 @@ public:
   void async_shutdown(handler h) { tls_->async_shutdown(std::move(h)); }
 
 private:
+  // A read's handler that counts what it delivered. One type for every
+  // read, so that the layers beneath are compiled once for it.
+  struct counted {
+    io_handler h;
+    std::size_t* total;
+
+    using executor_type = io_handler::executor_type;
+    using cancellation_slot_type = io_handler::cancellation_slot_type;
+    executor_type get_executor() const noexcept { return h.get_executor(); }
+    cancellation_slot_type get_cancellation_slot() const noexcept {
+      return h.get_cancellation_slot();
+    }
+
+    void operator()(boost::system::error_code ec, std::size_t n) {
+      *total += n;
+      std::move(h)(ec, n);
+    }
+  };
+
   std::unique_ptr<tcp_stream> tcp_;
   std::unique_ptr<tls_stream> tls_;
   bool tcp_only_ = false;
+  std::size_t bytes_read_ = 0;
 };
 
 } // namespace detail

@@ -15,6 +15,7 @@
 #include <boost/asio/coroutine.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <mutex>
 
 namespace knobs {
@@ -134,7 +135,10 @@ void start_stream(std::shared_ptr<client_state> state, prepared_request request,
 async_client::async_client(executor_type ex, client_options options) {
   options.check().value();
   auto ep = detail::parse_base_url(options.base_url).value();
+  const log_level from_env = log_level_from_env().value();
+  const log_level level = std::max(options.log, from_env);
   state_ = std::make_shared<detail::client_state>(std::move(ex), std::move(options), std::move(ep));
+  state_->set_log_level(level);
 }
 
 const async_client::executor_type& async_client::get_executor() const noexcept {
@@ -145,6 +149,7 @@ const client_options& async_client::options() const noexcept { return state_->op
 
 async_client async_client::with_options(request_options o) const {
   o.check().value();
+  state_->add_secrets(o.headers);
   async_client out = *this;
   out.overrides_ =
       std::make_shared<const request_options>(overrides_ ? overrides_->merged(o) : std::move(o));

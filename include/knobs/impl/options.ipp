@@ -18,6 +18,34 @@
 
 namespace knobs {
 
+std::string_view to_string(log_level level) noexcept {
+  switch (level) {
+  case log_level::off:
+    return "off";
+  case log_level::info:
+    return "info";
+  case log_level::debug:
+    return "debug";
+  }
+  return "off";
+}
+
+result<log_level> log_level_from_env() {
+  const char* v = std::getenv("KNOBS_LOG");
+  const std::string_view value = v ? v : "";
+  for (log_level level : {log_level::off, log_level::info, log_level::debug})
+    if (detail::iequal(value, to_string(level)))
+      return level;
+  if (value.empty())
+    return log_level::off;
+  return make_error(errc::invalid_request,
+                    "KNOBS_LOG is \"" + std::string(value) +
+                        "\", which is not a log level: use info, debug or off",
+                    "KNOBS_LOG");
+}
+
+void print_log(log_level, std::string_view line) { std::cerr << "knobs: " << line << '\n'; }
+
 void print_warning(const warning& w) {
   std::cerr << "knobs: warning [" << to_string(w.code) << "]: " << w.message << '\n';
 }

@@ -34,8 +34,18 @@ namespace detail {
 // events arrive many to a read; the SSE parser holds what an event needs.
 inline constexpr std::size_t stream_read_size = 64 * 1024;
 
+// For the logs: how the stream went, "after 12 chunks, 4096 B in 812.3 ms".
+inline std::string stream_stats(const stream_state& s) {
+  const std::size_t received = s.conn ? s.conn->stream().bytes_read() - s.read_before : 0;
+  return "after " + std::to_string(s.chunks) + " chunks, " + std::to_string(received) + " B in " +
+         log_ms(std::chrono::steady_clock::now() - s.opened_at);
+}
+
 // Records why a stream failed: redacted, with what arrived before it.
 inline void record_failure(stream_state& s, error_info e) {
+  if (s.client->logging(log_level::info))
+    s.client->log(log_level::info,
+                  s.log_url + ": the stream failed " + stream_stats(s) + ": " + e.message);
   s.client->redact(e);
   e.chunks = s.chunks;
   if (s.chunks != 0) {
@@ -56,6 +66,9 @@ inline event_kind take_event(stream_state& s, const sse_event& event,
                              std::optional<chat_chunk>& chunk) {
   // llama.cpp's server reports a failure mid-stream in an `error:` field.
   const std::string_view data = event.error.empty() ? event.data : event.error;
+  if (s.client->logging(log_level::debug))
+    s.client->log(log_level::debug,
+                  "< " + std::string(event.error.empty() ? "data: " : "error: ") + one_line(data));
   if (data == "[DONE]")
     return event_kind::done;
   // Keep-alive events with no payload carry nothing to deliver.
@@ -110,8 +123,8 @@ inline error_info stream_error(const stream_state& s, errc code, std::string mes
 }
 
 inline poll_result fail_stream(stream_state& s, error_info e) {
-  s.close();
   record_failure(s, std::move(e));
+  s.close();
   return poll_result::failed;
 }
 
@@ -164,6 +177,8 @@ inline poll_result poll(stream_state& s, std::optional<chat_chunk>& chunk) {
                                        "the stream from " + s.client->server().host_header +
                                            " ended after " + std::to_string(s.chunks) +
                                            " chunks without [DONE] or a finish_reason"));
+  if (s.client->logging(log_level::info))
+    s.client->log(log_level::info, s.log_url + ": the stream ended " + stream_stats(s));
   s.release();
   return poll_result::end;
 }

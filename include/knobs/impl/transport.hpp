@@ -57,11 +57,14 @@
 #include <ctime>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -332,6 +335,159 @@ inline std::string make_connect_head(const client_options& o, const endpoint& ep
 
 class client_state;
 
+// A host name being resolved under a deadline. Neither getaddrinfo (Asio's
+// resolver runs it on a thread of its own) nor a user's `resolve` function
+// can be stopped, so the request does not wait for them past its deadline:
+// it waits on `signal`, a timer set to the deadline that the resolution
+// cancels when it is in. A resolution that comes too late finds `settled`
+// and is dropped; what it touches (the Asio resolver, or the flag a user's
+// thread checks) lives in shared state until it returns.
+struct resolution {
+  explicit resolution(const boost::asio::any_io_executor& ex) : signal(ex) {}
+  resolution(const resolution&) = delete;
+  resolution& operator=(const resolution&) = delete;
+  ~resolution() {
+    // A user's resolver thread must not post to an executor that may be gone.
+    if (gate) {
+      std::lock_guard<std::mutex> lock(gate->mutex);
+      gate->closed = true;
+    }
+  }
+
+  // Takes the result, if the request still waits for it.
+  void settle(boost::system::error_code e, std::vector<boost::asio::ip::tcp::endpoint> found,
+              std::string why) {
+    if (settled)
+      return;
+    settled = true;
+    ec = e;
+    endpoints = std::move(found);
+    error = std::move(why);
+    signal.cancel();
+  }
+
+  struct gate_state {
+    std::mutex mutex;
+    bool closed = false;
+  };
+
+  boost::asio::steady_timer signal;
+  bool settled = false;
+  boost::system::error_code ec;
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints;
+  std::string error; // a user's resolver's what()
+  std::optional<boost::asio::ip::tcp::resolver> system;
+  std::shared_ptr<gate_state> gate;
+};
+
+// Starts resolving `host` with the system's resolver or `custom`; the result
+// settles `r`.
+inline void
+start_resolving(const std::shared_ptr<resolution>& r, const boost::asio::any_io_executor& ex,
+                const std::string& host, std::uint16_t port,
+                const std::function<std::vector<std::string>(const std::string&)>& custom) {
+  if (!custom) {
+    r->system.emplace(ex);
+    r->system->async_resolve(
+        host, std::to_string(port), boost::asio::ip::tcp::resolver::numeric_service,
+        [r](boost::system::error_code ec, boost::asio::ip::tcp::resolver::results_type found) {
+          std::vector<boost::asio::ip::tcp::endpoint> endpoints;
+          for (const auto& entry : found)
+            endpoints.push_back(entry.endpoint());
+          r->settle(ec, std::move(endpoints), {});
+        });
+    return;
+  }
+  r->gate = std::make_shared<resolution::gate_state>();
+  std::weak_ptr<resolution> weak = r;
+  std::thread([gate = r->gate, weak, ex, host, port, custom] {
+    std::vector<boost::asio::ip::tcp::endpoint> endpoints;
+    boost::system::error_code ec;
+    std::string why;
+    try {
+      for (const std::string& text : custom(host)) {
+        boost::system::error_code bad;
+        const auto address = boost::asio::ip::make_address(text, bad);
+        if (bad)
+          throw std::invalid_argument("\"" + text + "\" is not an IP address");
+        endpoints.emplace_back(address, port);
+      }
+      if (endpoints.empty())
+        throw std::invalid_argument("no address");
+    } catch (const std::exception& e) {
+      ec = boost::asio::error::host_not_found;
+      why = e.what();
+    } catch (...) {
+      ec = boost::asio::error::host_not_found;
+      why = "an exception that is not a std::exception";
+    }
+    std::lock_guard<std::mutex> lock(gate->mutex);
+    if (gate->closed)
+      return;
+    boost::asio::post(ex,
+                      [weak, ec, endpoints = std::move(endpoints), why = std::move(why)]() mutable {
+                        if (auto r = weak.lock())
+                          r->settle(ec, std::move(endpoints), std::move(why));
+                      });
+  }).detach();
+}
+
+// For the logs: "12.3 ms" (whatever the locale).
+inline std::string log_ms(std::chrono::steady_clock::duration d) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+  const auto tenths = (us + 50) / 100;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " ms";
+}
+
+// For the logs: a header line with a credential's value hidden.
+inline std::string hide_credentials(std::string_view line) {
+  const std::string_view name = line.substr(0, line.find(':'));
+  for (std::string_view secret : {"authorization", "api-key", "proxy-authorization"})
+    if (iequal(name, secret))
+      return std::string(name) + ": [redacted]";
+  return std::string(line);
+}
+
+// For the logs: a request line with its query's values hidden, as in the
+// URL of an info line ("POST /v1/chat/completions?api-version=1&t=[redacted] HTTP/1.1").
+inline std::string hide_query_values(std::string_view line) {
+  const std::size_t query = line.find('?');
+  if (query == std::string_view::npos)
+    return std::string(line);
+  const std::size_t end = std::min(line.find(' ', query), line.size());
+  std::string out(line.substr(0, query + 1));
+  std::string_view params = line.substr(query + 1, end - query - 1);
+  while (!params.empty()) {
+    const std::size_t amp = params.find('&');
+    const std::string_view param = params.substr(0, amp);
+    const std::size_t eq = param.find('=');
+    const std::string_view name = param.substr(0, eq);
+    out += name;
+    if (eq != std::string_view::npos)
+      out += iequal(name, "api-version") ? std::string(param.substr(eq)) : "=[redacted]";
+    params.remove_prefix(amp == std::string_view::npos ? params.size() : amp + 1);
+    if (!params.empty())
+      out += '&';
+  }
+  out += line.substr(end);
+  return out;
+}
+
+// For the logs: a body on one line, its line breaks written as \r and \n.
+inline std::string one_line(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c == '\r')
+      out += "\\r";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
 // One request's exchange with the server: the HTTP request with its headers,
 // the response parser, the connection in use and the retry bookkeeping. The
 // client keeps finished ones for reuse, so the headers, which depend only on
@@ -368,12 +524,25 @@ struct exchange {
   std::chrono::milliseconds stream_timeout{0};
   std::chrono::steady_clock::time_point deadline;
   // Made when first needed: most requests reuse a connection and never wait.
-  std::optional<boost::asio::ip::tcp::resolver> resolver;
-  boost::asio::ip::tcp::resolver::results_type resolved;
+  // The name being resolved, and the addresses it resolved to.
+  std::shared_ptr<resolution> resolving;
+  bool in_resolution = false;
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints;
   std::optional<boost::asio::steady_timer> timer;
   std::optional<error_info> rejected;
   std::optional<std::chrono::milliseconds> wait;
   error_info failure;
+  // For the logs: the URL as logged, when the attempt began and its
+  // response's head arrived, the connection's bytes read before it, and the
+  // attempt's result and figures for its line.
+  std::string log_url;
+  bool attempted = false;
+  std::chrono::steady_clock::time_point attempt_start{};
+  std::chrono::steady_clock::time_point head_at{};
+  std::size_t read_before = 0;
+  std::size_t sent = 0;
+  std::string what;
+  std::string stats;
 
   boost::asio::steady_timer& wait_timer();
 };
@@ -402,6 +571,7 @@ public:
         if (!p->authorization.empty())
           secrets_.push_back(p->authorization.substr(6)); // after "Basic "
       }
+    add_secrets(options_.headers);
     if (endpoint_.tls) {
       tls_.emplace(boost::asio::ssl::context::tls_client);
       tls_->set_default_verify_paths();
@@ -483,6 +653,8 @@ public:
                        proxy(), extra.get());
     else
       x->request_head.assign(prefix);
+    if (logging(log_level::info))
+      x->log_url = loggable_url(extra.get());
     x->timeout = extra && extra->timeout ? *extra->timeout : options_.timeout;
     x->max_retries = extra && extra->max_retries ? *extra->max_retries : options_.max_retries;
     x->stream_idle_timeout = extra && extra->stream_idle_timeout ? *extra->stream_idle_timeout
@@ -511,10 +683,15 @@ public:
     x->connected = false;
     x->replaced_stale = false;
     x->retries = 0;
-    x->resolved = {};
+    x->resolving.reset();
+    x->in_resolution = false;
+    x->endpoints.clear();
     x->rejected.reset();
     x->wait.reset();
     x->failure = {};
+    x->attempted = false;
+    x->what.clear();
+    x->stats.clear();
     if (spare_.size() < 64)
       spare_.push_back(std::move(x));
   }
@@ -523,6 +700,62 @@ public:
 
   // Messages may quote what a server said; a server or a proxy could echo
   // the key or the proxy's credentials back.
+  // "POST https://host/v1/chat/completions?api-version=2024-10-21&trace=[redacted]":
+  // what a log line names, the query's values hidden (a query may carry a
+  // secret) but Azure's api-version.
+  std::string loggable_url(const request_options* extra) const {
+    std::string url = std::string("POST ") + (endpoint_.tls ? "https://" : "http://") +
+                      endpoint_.host_header + endpoint_.target("/chat/completions");
+    bool first = true;
+    auto add = [&](const std::vector<std::pair<std::string, std::string>>& query) {
+      for (const auto& [name, value] : query) {
+        url += first ? '?' : '&';
+        first = false;
+        append_percent_encoded(url, name);
+        url += '=';
+        if (iequal(name, "api-version"))
+          append_percent_encoded(url, value);
+        else
+          url += "[redacted]";
+      }
+    };
+    add(options_.query);
+    if (extra)
+      add(extra->query);
+    return url;
+  }
+
+  // The values of credential fields among extra headers (`Authorization`,
+  // `api-key`, `Proxy-Authorization`: a token put there by hand), the
+  // client's or a with_options client's, are secrets like the key.
+  void add_secrets(const std::vector<std::pair<std::string, std::string>>& headers) {
+    for (const auto& [name, value] : headers) {
+      if (!iequal(name, "authorization") && !iequal(name, "api-key") &&
+          !iequal(name, "proxy-authorization"))
+        continue;
+      // "Bearer TOKEN": the token is the secret, wherever it is echoed alone.
+      const std::size_t space = value.find(' ');
+      const std::string token = space == std::string::npos ? value : value.substr(space + 1);
+      for (const std::string& secret : {value, token})
+        if (!secret.empty() &&
+            std::find(secrets_.begin(), secrets_.end(), secret) == secrets_.end())
+          secrets_.push_back(secret);
+    }
+  }
+
+  // Logs. Lines are redacted like errors; a sink that throws loses its
+  // line, never the request.
+  void set_log_level(log_level level) noexcept { log_level_ = level; }
+  bool logging(log_level level) const noexcept {
+    return log_level_ >= level && options_.on_log != nullptr;
+  }
+  void log(log_level level, std::string line) const noexcept {
+    try {
+      options_.on_log(level, redact(std::move(line)));
+    } catch (...) {
+    }
+  }
+
   std::string redact(std::string text) const {
     for (const std::string& secret : secrets_)
       for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos))
@@ -568,6 +801,7 @@ private:
   endpoint endpoint_;
   std::optional<proxy_endpoint> proxy_;
   std::vector<std::string> secrets_;
+  log_level log_level_ = log_level::off;
   std::optional<boost::asio::ssl::context> tls_;
   std::shared_ptr<deadline_watch> deadlines_;
   std::vector<std::unique_ptr<connection>> idle_;
@@ -603,6 +837,9 @@ struct stream_state {
   std::string request_id;
   int retries = 0;
   std::size_t chunks = 0;
+  std::string log_url; // for the logs: the request's URL as logged
+  std::chrono::steady_clock::time_point opened_at{};
+  std::size_t read_before = 0;               // the connection's bytes read before the body
   std::chrono::milliseconds idle_timeout{0}; // stream_idle_timeout
   std::chrono::milliseconds stream_timeout{0};
   // When the whole stream must have ended (stream_timeout after the head);
@@ -681,13 +918,6 @@ public:
   template <class Self> void operator()(Self& self) { (*this)(self, {}); }
 
   template <class Self>
-  void operator()(Self& self, boost::system::error_code ec,
-                  boost::asio::ip::tcp::resolver::results_type results) {
-    s_->resolved = std::move(results);
-    (*this)(self, ec);
-  }
-
-  template <class Self>
   void operator()(Self& self, boost::system::error_code ec, boost::asio::ip::tcp::endpoint) {
     (*this)(self, ec);
   }
@@ -723,19 +953,32 @@ public:
           }
           c.opened();
           s.conn = std::make_unique<connection>(c.executor(), c.tls(), c.deadlines());
+          begin_attempt(s);
           s.deadline = std::chrono::steady_clock::now() + s.timeout;
           s.conn->expires_at(
               std::min(s.deadline, std::chrono::steady_clock::now() + o.connect_timeout));
-          if (!s.resolver)
-            s.resolver.emplace(c.executor());
-          // Through a proxy, the TCP connection is the proxy's.
-          BOOST_ASIO_CORO_YIELD s.resolver->async_resolve(
-              c.proxy() ? c.proxy()->host : c.server().host,
-              std::to_string(c.proxy() ? c.proxy()->port : c.server().port),
-              boost::asio::ip::tcp::resolver::numeric_service, std::move(self));
-          if (ec || stopped(self))
+          // Resolve the name (through a proxy, the proxy's) without waiting
+          // past the connect deadline for a resolver that cannot be stopped.
+          s.resolving = std::make_shared<resolution>(c.executor());
+          s.resolving->signal.expires_at(
+              std::min(s.deadline, std::chrono::steady_clock::now() + o.connect_timeout));
+          s.in_resolution = true;
+          start_resolving(s.resolving, c.executor(), c.proxy() ? c.proxy()->host : c.server().host,
+                          c.proxy() ? c.proxy()->port : c.server().port, o.resolve);
+          BOOST_ASIO_CORO_YIELD s.resolving->signal.async_wait(std::move(self));
+          if (stopped(self))
             goto failed;
-          BOOST_ASIO_CORO_YIELD boost::asio::async_connect(s.conn->tcp(), s.resolved,
+          if (!s.resolving->settled) {
+            ec = boost::beast::error::timeout; // the deadline came first
+            goto failed;
+          }
+          ec = s.resolving->ec;
+          s.endpoints = std::move(s.resolving->endpoints);
+          if (ec)
+            goto failed;
+          s.in_resolution = false;
+          s.resolving.reset();
+          BOOST_ASIO_CORO_YIELD boost::asio::async_connect(s.conn->tcp(), s.endpoints,
                                                            std::move(self));
           if (ec || stopped(self))
             goto failed;
@@ -758,8 +1001,10 @@ public:
               const unsigned status = s.tunnel->get().result_int();
               if (status < 200 || status >= 300 || s.conn->has_leftover()) {
                 const bool retry =
-                    is_retryable_status(static_cast<int>(status)) && s.retries < o.max_retries;
+                    is_retryable_status(static_cast<int>(status)) && s.retries < s.max_retries;
                 s.failure = tunnel_refused(s, status, s.tunnel->get().reason());
+                s.stats = attempt_stats(s);
+                s.what = "failed: " + s.failure.message;
                 s.tunnel.reset();
                 s.conn->expires_never();
                 c.closed(std::move(s.conn));
@@ -781,53 +1026,56 @@ public:
               goto failed;
           }
         } else {
+          begin_attempt(s);
           s.deadline = std::chrono::steady_clock::now() + s.timeout;
         }
 
         // One exchange, under the attempt's deadline.
         s.connected = true;
         s.conn->expires_at(s.deadline);
+        if (c.logging(log_level::debug))
+          log_request(s);
         BOOST_ASIO_CORO_YIELD s.conn->async_write(s.request_head, s.body, std::move(self));
         if (ec || stopped(self))
           goto failed;
-        if (s.streaming) {
-          do {
-            s.head = std::make_unique<
-                boost::beast::http::response_parser<boost::beast::http::buffer_body>>();
-            BOOST_ASIO_CORO_YIELD s.conn->async_read_header(*s.head, std::move(self));
-            if (ec || stopped(self))
-              goto failed;
-          } while (is_interim(s.head->get()));
-          if (s.head->get().result_int() == 101)
-            return complete(self, switched_protocols());
-          if (is_event_stream(s.head->get()))
-            return open_stream(self);
-          // An error (or a server that ignored `stream`): read the whole body
-          // as for any other response.
-          s.parser.emplace(std::move(*s.head));
-          s.head.reset();
-          s.parser->body_limit(o.max_response_bytes);
-          if (!s.parser->is_done()) {
-            BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
-            if (ec || stopped(self))
-              goto failed;
-          }
-        } else {
-          do {
-            s.parser.emplace();
-            s.parser->body_limit(o.max_response_bytes);
-            BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
-            if (ec || stopped(self))
-              goto failed;
-          } while (is_interim(s.parser->get()));
-          if (s.parser->get().result_int() == 101)
-            return complete(self, switched_protocols());
+        s.sent = s.request_head.size() + s.body.size();
+        // The response's head first, for either kind of request: interim
+        // 1xx heads are skipped, an event stream opens here, and anything
+        // else is read whole below.
+        do {
+          s.head = std::make_unique<
+              boost::beast::http::response_parser<boost::beast::http::buffer_body>>();
+          s.head->body_limit(o.max_response_bytes);
+          BOOST_ASIO_CORO_YIELD s.conn->async_read_header(*s.head, std::move(self));
+          if (ec || stopped(self))
+            goto failed;
+        } while (is_interim(s.head->get()));
+        s.head_at = std::chrono::steady_clock::now();
+        if (s.head->get().result_int() == 101)
+          return complete(self, switched_protocols());
+        if (s.streaming && is_event_stream(s.head->get()))
+          return open_stream(self);
+        // A completion, an error, or a server that ignored `stream`: the
+        // whole body.
+        s.parser.emplace(std::move(*s.head));
+        s.head.reset();
+        s.parser->body_limit(o.max_response_bytes);
+        if (!s.parser->is_done()) {
+          BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
+          if (ec || stopped(self))
+            goto failed;
         }
         s.conn->expires_never();
 
         {
           auto& res = s.parser->get();
           const int status = static_cast<int>(res.result_int());
+          if (c.logging(log_level::info)) {
+            s.stats = attempt_stats(s);
+            s.what = std::to_string(status) + " " + std::string(res.reason());
+            if (c.logging(log_level::debug))
+              log_response(s, res, res.body());
+          }
           if (res.keep_alive() && !s.conn->has_leftover())
             c.give_back(std::move(s.conn));
           else
@@ -864,6 +1112,12 @@ public:
         // Only once per request: a server that reads requests and resets the
         // connection must not see the same POST over and over, uncounted.
         if (s.reused && !s.replaced_stale && ec != boost::beast::error::timeout && !got_some(s)) {
+          if (c.logging(log_level::info)) {
+            s.stats = attempt_stats(s);
+            s.what =
+                "failed on a kept-alive connection the server had closed (" + ec.message() + ")";
+            log_attempt("; sent again on a new connection, not counted as a retry");
+          }
           s.replaced_stale = true;
           c.closed(std::move(s.conn));
           s.parser.reset();
@@ -872,8 +1126,11 @@ public:
         }
         {
           const std::string why = tls_verify_detail(s, ec);
+          if (c.logging(log_level::info))
+            s.stats = attempt_stats(s);
           c.closed(std::move(s.conn));
           s.failure = transport_failure(s, ec, why);
+          s.what = "failed: " + s.failure.message;
         }
         // Bytes that are not HTTP, and a TLS failure (a certificate that does
         // not verify, no common protocol), come back the same on every try.
@@ -885,6 +1142,9 @@ public:
       retry:
         if (!s.wait)
           s.wait = backoff_delay(s.retries, c.jitter());
+        log_attempt("; retry " + std::to_string(s.retries + 1) + " of " +
+                    std::to_string(s.max_retries) + " in " + std::to_string(s.wait->count()) +
+                    " ms");
         ++s.retries;
         s.parser.reset();
         s.head.reset();
@@ -899,6 +1159,73 @@ public:
 
 private:
   using response = boost::beast::http::response<boost::beast::http::string_body>;
+
+  static void begin_attempt(exchange& s) {
+    s.attempted = true;
+    s.attempt_start = std::chrono::steady_clock::now();
+    s.head_at = {};
+    s.read_before = s.conn->stream().bytes_read();
+    s.sent = 0;
+    s.what.clear();
+    s.stats.clear();
+  }
+
+  // "head 1.2 ms, end 1.4 ms; sent 640 B, received 812 B; new connection":
+  // the current attempt's figures, while it still has its connection.
+  static std::string attempt_stats(const exchange& s) {
+    const auto now = std::chrono::steady_clock::now();
+    std::string out;
+    if (s.head_at != std::chrono::steady_clock::time_point{})
+      out += "head " + log_ms(s.head_at - s.attempt_start) + ", ";
+    out += "end " + log_ms(now - s.attempt_start);
+    const std::size_t received = s.conn ? s.conn->stream().bytes_read() - s.read_before : 0;
+    out += "; sent " + std::to_string(s.sent) + " B, received " + std::to_string(received) + " B; ";
+    out += s.reused ? "reused connection" : "new connection";
+    return out;
+  }
+
+  // One info line for the attempt whose result is in `what`: the URL, the
+  // result, its figures, and `next` (the retry and its wait, or nothing).
+  void log_attempt(const std::string& next) {
+    exchange& s = *s_;
+    if (!s.attempted || s.what.empty() || !s.client->logging(log_level::info))
+      return;
+    s.client->log(log_level::info, s.log_url + ": " + s.what + "; " + s.stats + "; attempt " +
+                                       std::to_string(s.retries + 1) + next);
+    s.what.clear();
+    s.stats.clear();
+  }
+
+  // Debug: the request as sent, a line each ("> "), the credentials'
+  // values hidden.
+  static void log_request(const exchange& s) {
+    const client_state& c = *s.client;
+    std::string_view head = s.request_head;
+    while (!head.empty()) {
+      const std::size_t end = head.find("\r\n");
+      const std::string_view line = head.substr(0, end);
+      head.remove_prefix(end == std::string_view::npos ? head.size() : end + 2);
+      if (line.empty())
+        continue;
+      const bool request_line = line.data() == s.request_head.data();
+      c.log(log_level::debug,
+            "> " + (request_line ? hide_query_values(line) : hide_credentials(line)));
+    }
+    c.log(log_level::debug, "> " + one_line(s.body));
+  }
+
+  // Debug: a response's head and body ("< "), a line each.
+  static void log_response(const exchange& s, const boost::beast::http::response_header<>& head,
+                           std::string_view body) {
+    const client_state& c = *s.client;
+    c.log(log_level::debug,
+          "< HTTP/1.1 " + std::to_string(head.result_int()) + " " + std::string(head.reason()));
+    for (const auto& field : head)
+      c.log(log_level::debug, "< " + hide_credentials(std::string(field.name_string()) + ": " +
+                                                      std::string(field.value())));
+    if (!body.empty())
+      c.log(log_level::debug, "< " + one_line(body));
+  }
 
   static bool got_some(const exchange& s) {
     return (s.parser && s.parser->got_some()) || (s.head && s.head->got_some());
@@ -1077,7 +1404,15 @@ private:
     const std::string where =
         proxy ? ep.host_header + " through the proxy " + proxy->authority : ep.host_header;
     error_info e;
-    if (ec == boost::beast::error::timeout && !s.connected) {
+    const std::string name = proxy ? "the proxy's name " + proxy->host : ep.host;
+    if (s.in_resolution && ec == boost::beast::error::timeout) {
+      e = make_error(errc::timeout, "could not resolve " + name + " within connect_timeout (" +
+                                        std::to_string(o.connect_timeout.count()) + " ms)");
+    } else if (s.in_resolution) {
+      const std::string why =
+          s.resolving && !s.resolving->error.empty() ? s.resolving->error : ec.message();
+      e = make_error(errc::connection_error, "could not resolve " + name + ": " + why);
+    } else if (ec == boost::beast::error::timeout && !s.connected) {
       e = make_error(errc::timeout, "could not connect to " + where + " within connect_timeout (" +
                                         std::to_string(o.connect_timeout.count()) + " ms; " +
                                         std::to_string(s.timeout.count()) + " ms per attempt)");
@@ -1208,6 +1543,7 @@ private:
       e.retries = s_->retries;
       return complete(self, std::move(e));
     }
+    log_attempt("");
     request_result out;
     out.completion = std::move(*parsed);
     out.completion.request_id = std::string(res["x-request-id"]);
@@ -1221,12 +1557,23 @@ private:
   template <class Self> void open_stream(Self& self) {
     exchange& s = *s_;
     const client_options& o = s.client->options();
+    if (s.client->logging(log_level::info)) {
+      s.stats = attempt_stats(s);
+      s.what = std::to_string(s.head->get().result_int()) + " " +
+               std::string(s.head->get().reason()) + ", an event stream";
+      if (s.client->logging(log_level::debug))
+        log_response(s, s.head->get(), {});
+      log_attempt("");
+    }
     auto state = std::make_shared<stream_state>(s.client, o.max_event_bytes);
     state->conn = std::move(s.conn);
     state->parser = std::move(s.head);
     state->parser->body_limit(boost::none); // a stream may be long; events are limited instead
     state->request_id = std::string(state->parser->get()["x-request-id"]);
     state->retries = s.retries;
+    state->log_url = std::move(s.log_url);
+    state->opened_at = std::chrono::steady_clock::now();
+    state->read_before = state->conn->stream().bytes_read();
     state->idle_timeout = s.stream_idle_timeout;
     state->stream_timeout = s.stream_timeout;
     if (s.stream_timeout.count() > 0)
@@ -1246,6 +1593,13 @@ private:
   }
 
   template <class Self> void complete(Self& self, error_info e) {
+    if (s_->attempted && s_->client->logging(log_level::info)) {
+      if (s_->stats.empty())
+        s_->stats = attempt_stats(*s_);
+      if (s_->what.empty())
+        s_->what = "failed: " + e.message;
+      log_attempt(e.code == errc::cancelled ? "" : "; not retried");
+    }
     s_->client->redact(e);
     release();
     self.complete(to_exception_ptr(std::move(e)), request_result{});
