@@ -190,6 +190,23 @@ public:
     boost::beast::http::async_read_header(stream_, buffer_, parser, std::forward<Handler>(handler));
   }
 
+  // Feeds `parser` the bytes already read past the head (for a small
+  // response, usually its whole body), so that no read operation is spent
+  // on what is here; the parser may be done after it.
+  template <class Parser> void parse_buffered(Parser& parser, boost::system::error_code& ec) {
+    parser.eager(true);
+    while (buffer_.size() != 0 && !parser.is_done()) {
+      const std::size_t used = parser.put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == boost::beast::http::error::need_more) {
+        ec = {};
+        return;
+      }
+      if (ec || used == 0)
+        return;
+    }
+  }
+
   template <class Parser, class Handler> void async_read_some(Parser& parser, Handler&& handler) {
     boost::beast::http::async_read_some(stream_, buffer_, parser, std::forward<Handler>(handler));
   }
@@ -1060,6 +1077,9 @@ public:
         s.parser.emplace(std::move(*s.head));
         s.head.reset();
         s.parser->body_limit(o.max_response_bytes);
+        s.conn->parse_buffered(*s.parser, ec);
+        if (ec)
+          goto failed;
         if (!s.parser->is_done()) {
           BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
           if (ec || stopped(self))
