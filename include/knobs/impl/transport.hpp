@@ -524,9 +524,13 @@ public:
   // Messages may quote what a server said; a server or a proxy could echo
   // the key or the proxy's credentials back.
   std::string redact(std::string text) const {
+    static constexpr std::string_view mark = "[redacted]";
     for (const std::string& secret : secrets_)
-      for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos))
-        text.replace(pos, secret.size(), "[redacted]");
+      // The search goes on after the mark: a secret that is part of it
+      // ("e", "red") would otherwise be found in it again, forever.
+      for (auto pos = text.find(secret); pos != std::string::npos;
+           pos = text.find(secret, pos + mark.size()))
+        text.replace(pos, secret.size(), mark);
     return text;
   }
 
