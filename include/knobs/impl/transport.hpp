@@ -276,8 +276,16 @@ inline std::string request_head(const client_options& o, const endpoint& ep,
                                                           {"User-Agent", o.user_agent},
                                                           {"Content-Type", "application/json"},
                                                           {"Accept", std::string(accept)}};
-  if (!o.api_key.empty())
-    fields.emplace_back("Authorization", "Bearer " + o.api_key);
+  // Azure OpenAI takes its resource key as `api-key: KEY` ("Azure OpenAI
+  // Service REST API reference", learn.microsoft.com/azure/ai-services/openai/
+  // reference, "Authentication"); the value is the key itself, so
+  // client_state::redact() finds it in an echo as it finds a Bearer one.
+  if (!o.api_key.empty()) {
+    if (o.api_key_header == key_header::api_key)
+      fields.emplace_back("api-key", o.api_key);
+    else
+      fields.emplace_back("Authorization", "Bearer " + o.api_key);
+  }
   if (!o.organization.empty())
     fields.emplace_back("OpenAI-Organization", o.organization);
   if (!o.project.empty())
@@ -395,6 +403,16 @@ public:
     // and Basic credentials (whether or not the proxy is used for this server).
     if (!options_.api_key.empty())
       secrets_.push_back(options_.api_key);
+    // A credential given as an extra header (a Microsoft Entra ID token in
+    // Authorization, an Azure key in api-key): its value, and the token
+    // after a scheme such as "Bearer ".
+    for (const auto& [name, value] : options_.headers)
+      if (!value.empty() && (boost::beast::iequals(name, "authorization") ||
+                             boost::beast::iequals(name, "api-key"))) {
+        secrets_.push_back(value);
+        if (auto space = value.find(' '); space != std::string::npos && space + 1 < value.size())
+          secrets_.push_back(value.substr(space + 1));
+      }
     if (!options_.proxy.empty())
       if (auto p = parse_proxy_url(options_.proxy)) {
         if (!p->password.empty())
