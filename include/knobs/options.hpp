@@ -45,6 +45,15 @@ KNOBS_DECL result<log_level> log_level_from_env();
 /// The default `on_log`: the line on stderr, after "knobs: ".
 KNOBS_DECL void print_log(log_level level, std::string_view line);
 
+/// Which header field carries `client_options::api_key`.
+enum class key_header {
+  /// `Authorization: Bearer <api_key>`: OpenAI and most compatible servers,
+  /// and a Microsoft Entra ID token for Azure OpenAI.
+  authorization,
+  /// `api-key: <api_key>`: an Azure OpenAI resource key.
+  api_key
+};
+
 /// Everything a client needs to know about its server. The defaults talk to
 /// OpenAI; `from_env()` reads the variables the official clients read.
 struct client_options {
@@ -55,10 +64,15 @@ struct client_options {
   /// `base_url` when the client is made.
   std::string base_url = "https://api.openai.com/v1";
 
-  /// Sent as `Authorization: Bearer <api_key>` when not empty. Required for
-  /// api.openai.com; local servers rarely need one. It never appears in any
-  /// message, log line or exception text knobs writes.
+  /// Sent as `Authorization: Bearer <api_key>` (or as `api-key: <api_key>`,
+  /// see `api_key_header`) when not empty. Required for api.openai.com;
+  /// local servers rarely need one. It never appears in any message, log
+  /// line or exception text knobs writes.
   std::string api_key;
+
+  /// The header field that carries `api_key`: `Authorization: Bearer`
+  /// (the default) or Azure OpenAI's `api-key` (set by `azure()`).
+  key_header api_key_header = key_header::authorization;
 
   /// Sent as `OpenAI-Organization` when not empty.
   std::string organization;
@@ -176,9 +190,46 @@ struct client_options {
   /// stderr (`print_log`).
   std::function<void(log_level, std::string_view)> on_log = print_log;
 
+  /// Options for an Azure OpenAI resource: `endpoint` is the resource's URL
+  /// (`https://NAME.openai.azure.com`, trailing slashes ignored; a gateway's
+  /// URL with a path prefix works too). The key goes as `api-key` (set
+  /// `api_key` afterwards; for a Microsoft Entra ID token set `api_key` to the
+  /// token and `api_key_header` to `key_header::authorization`).
+  ///
+  /// - With a `deployment`: the dated API, `base_url` =
+  ///   `{endpoint}/openai/deployments/{deployment}` (the name
+  ///   percent-encoded) and `query` = `{{"api-version", api_version}}`;
+  ///   `api_version` (e.g. `"2024-10-21"`) is required. The request's `model`
+  ///   is not what picks the model: the deployment is.
+  /// - Without one: the v1 API, `base_url` = `{endpoint}/openai/v1`, where the
+  ///   request's `model` is the deployment's name. It takes no dated
+  ///   `api_version` (refused); a non-dated one such as `"preview"` is sent
+  ///   as `api-version`.
+  ///
+  /// \throws request_error (`where()` == "endpoint" or "api_version") for an
+  /// endpoint that is not an http(s) URL without a query, one that already
+  /// ends in `/openai/...`, a deployment without an `api_version`, or a dated
+  /// `api_version` for the v1 API.
+  KNOBS_DECL static client_options azure(std::string_view endpoint,
+                                         std::string_view deployment = {},
+                                         std::string_view api_version = {});
+
+  /// The non-throwing form of `azure()`.
+  KNOBS_DECL static result<client_options> try_azure(std::string_view endpoint,
+                                                     std::string_view deployment = {},
+                                                     std::string_view api_version = {});
+
   /// Reads OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID
   /// (an unset or empty variable keeps the default). A missing key is an error
   /// for api.openai.com and allowed for any other server.
+  ///
+  /// Azure OpenAI, when OPENAI_BASE_URL is unset and AZURE_OPENAI_ENDPOINT is
+  /// set (OPENAI_BASE_URL wins when both are): `azure(AZURE_OPENAI_ENDPOINT,
+  /// AZURE_OPENAI_DEPLOYMENT, OPENAI_API_VERSION)`, with the key from
+  /// AZURE_OPENAI_API_KEY sent as `api-key`, or, when AZURE_OPENAI_AD_TOKEN is
+  /// set, that Microsoft Entra ID token sent as `Authorization: Bearer`
+  /// (it wins over the key, as in openai-python). One of the two is
+  /// required; OPENAI_API_KEY is not read for Azure.
   ///
   /// The proxy as curl reads it: for an https base URL `https_proxy`, else
   /// `HTTPS_PROXY`; for an http one `http_proxy` only (curl never reads
@@ -186,14 +237,18 @@ struct client_options {
   /// when that is unset, `all_proxy`, else `ALL_PROXY`. `no_proxy`, else
   /// `NO_PROXY`. The lower-case name wins when both are set.
   /// \throws request_error (`where()` == "OPENAI_API_KEY", "base_url" or
-  /// "proxy"; a proxy read from the environment names its variable).
+  /// "proxy"; a proxy read from the environment names its variable; for
+  /// Azure, the variable at fault: "AZURE_OPENAI_ENDPOINT",
+  /// "OPENAI_API_VERSION" or "AZURE_OPENAI_API_KEY").
   KNOBS_DECL static client_options from_env();
 
   /// The non-throwing form of `from_env()`.
   KNOBS_DECL static result<client_options> try_from_env();
 
   /// What a client checks when it is made: a usable `base_url`, a usable
-  /// `proxy` (or none), and a key when the server is api.openai.com.
+  /// `proxy` (or none), a key when the server is api.openai.com, and a key
+  /// (or an `Authorization` or `api-key` field in `headers`) when
+  /// `api_key_header` is `key_header::api_key`.
   KNOBS_DECL result<void> check() const;
 };
 

@@ -603,6 +603,23 @@ TEST_CASE("the API key appears in no error text, even when the server echoes it"
   }
 }
 
+TEST_CASE("a key that is part of \"[redacted]\" is redacted once, not forever") {
+  // The search for the key resumes after each mark it writes; resuming at
+  // the mark itself found "e" in "[redacted]" again and never ended.
+  knobs::local::server server([](const received_request& r) {
+    return response_plan::api_error(401, "key " + r.header("authorization").value_or("") + " here",
+                                    "invalid_request_error");
+  });
+  auto o = options_for(server, 0);
+  o.api_key = "e";
+  knobs::client client{o};
+  const auto r = client.try_create(lesson_request());
+  REQUIRE_FALSE(r.has_value());
+  REQUIRE(r.error().api);
+  CHECK(r.error().api->message ==
+        "k[redacted]y B[redacted]ar[redacted]r [redacted] h[redacted]r[redacted]");
+}
+
 TEST_CASE("bad options fail at construction with a clear message") {
   knobs::client_options o;
   o.base_url = "127.0.0.1:8000/v1";

@@ -44,6 +44,7 @@ TEST_CASE("every default is the one README.md documents") {
   const knobs::client_options o;
   CHECK(o.base_url == "https://api.openai.com/v1");
   CHECK(o.api_key.empty());
+  CHECK(o.api_key_header == knobs::key_header::authorization);
   CHECK(o.organization.empty());
   CHECK(o.project.empty());
   CHECK(o.headers.empty());
@@ -283,5 +284,192 @@ TEST_CASE("a bad proxy variable is refused naming the variable, its credentials 
   CHECK(r.error().message.find("(read from the environment variable HTTPS_PROXY)") !=
         std::string::npos);
   CHECK(r.error().message.find("hunter2") == std::string::npos);
+  CHECK_THROWS_AS(knobs::client_options::from_env(), knobs::request_error);
+}
+
+TEST_CASE("azure() with a deployment: the dated API's URL, api-version and the api-key header") {
+  const auto o =
+      knobs::client_options::azure("https://res.openai.azure.com/", "gpt-4o-mini", "2024-10-21");
+  CHECK(o.base_url == "https://res.openai.azure.com/openai/deployments/gpt-4o-mini");
+  CHECK(o.api_key_header == knobs::key_header::api_key);
+  REQUIRE(o.query.size() == 1);
+  CHECK(o.query[0].first == "api-version");
+  CHECK(o.query[0].second == "2024-10-21");
+  CHECK(o.api_key.empty()); // the caller's to set
+  // Trailing slashes, a gateway's path prefix, and a name that needs encoding.
+  const auto g = knobs::client_options::azure("http://127.0.0.1:8080/gw//", "my dep/1", "v");
+  CHECK(g.base_url == "http://127.0.0.1:8080/gw/openai/deployments/my%20dep%2F1");
+}
+
+TEST_CASE("azure() without a deployment: the v1 API, with no dated api-version") {
+  const auto o = knobs::client_options::azure("https://res.openai.azure.com");
+  CHECK(o.base_url == "https://res.openai.azure.com/openai/v1");
+  CHECK(o.api_key_header == knobs::key_header::api_key);
+  CHECK(o.query.empty());
+  const auto preview = knobs::client_options::azure("https://res.openai.azure.com", "", "preview");
+  REQUIRE(preview.query.size() == 1);
+  CHECK(preview.query[0].second == "preview");
+
+  const auto dated =
+      knobs::client_options::try_azure("https://res.openai.azure.com", "", "2024-10-21");
+  REQUIRE_FALSE(dated.has_value());
+  CHECK(dated.error().where == "api_version");
+  CHECK(dated.error().message.find("\"2024-10-21\" is a dated version, which the v1 API "
+                                   "(/openai/v1) does not take") != std::string::npos);
+}
+
+TEST_CASE("azure() refuses a bad endpoint or a deployment without api_version, naming the field") {
+  auto refused = [](std::string_view endpoint, std::string_view deployment = {},
+                    std::string_view version = {}) {
+    const auto r = knobs::client_options::try_azure(endpoint, deployment, version);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == knobs::errc::invalid_request);
+    return r.error();
+  };
+  knobs::error_info e = refused("res.openai.azure.com");
+  CHECK(e.where == "endpoint");
+  CHECK(e.message.rfind("endpoint \"res.openai.azure.com\" is not usable: ", 0) == 0);
+  CHECK(e.message.find("https://NAME.openai.azure.com") != std::string::npos);
+  CHECK(refused("ftp://res.openai.azure.com").where == "endpoint");
+  CHECK(refused("https://res.openai.azure.com/?x=1").where == "endpoint");
+  CHECK(refused("").where == "endpoint");
+  // Credentials are not quoted back.
+  e = refused("https://user:hunter2@res.openai.azure.com");
+  CHECK(e.where == "endpoint");
+  CHECK(e.message.find("hunter2") == std::string::npos);
+  // The whole URL given as the endpoint.
+  for (const char* full :
+       {"https://res.openai.azure.com/openai/", "https://res.openai.azure.com/openai/v1",
+        "https://res.openai.azure.com/openai/deployments/gpt-4o-mini"}) {
+    CAPTURE(full);
+    e = refused(full);
+    CHECK(e.where == "endpoint");
+    CHECK(e.message.find("without /openai/...") != std::string::npos);
+  }
+  e = refused("https://res.openai.azure.com", "gpt-4o-mini");
+  CHECK(e.where == "api_version");
+  CHECK(e.message.find("api_version is required with a deployment") == 0);
+  CHECK_THROWS_AS(knobs::client_options::azure("nope"), knobs::request_error);
+}
+
+TEST_CASE("check(): the api-key header needs a key, or a credential among the headers") {
+  auto o = knobs::client_options::azure("https://res.openai.azure.com");
+  const knobs::error_info e = refusal(o);
+  CHECK(e.where == "api_key");
+  CHECK(e.message.find("api_key_header is key_header::api_key") == 0);
+  o.api_key = "azure-key";
+  CHECK(o.check().has_value());
+  o.api_key.clear();
+  o.headers = {{"authorization", "Bearer entra-token"}};
+  CHECK(o.check().has_value());
+  o.headers = {{"API-Key", "azure-key"}};
+  CHECK(o.check().has_value());
+  // The api.openai.com rule does not misfire for an Azure host: with the
+  // Authorization header chosen, a missing key is the user's business.
+  o.headers.clear();
+  o.api_key_header = knobs::key_header::authorization;
+  CHECK(o.check().has_value());
+}
+
+namespace {
+
+// The variables from_env() reads for Azure and for OpenAI, cleared before
+// and after each test.
+struct azure_environment {
+  static constexpr const char* names[] = {"OPENAI_BASE_URL",
+                                          "OPENAI_API_KEY",
+                                          "AZURE_OPENAI_ENDPOINT",
+                                          "AZURE_OPENAI_API_KEY",
+                                          "OPENAI_API_VERSION",
+                                          "AZURE_OPENAI_DEPLOYMENT",
+                                          "AZURE_OPENAI_AD_TOKEN",
+                                          "https_proxy",
+                                          "HTTPS_PROXY",
+                                          "all_proxy",
+                                          "ALL_PROXY"};
+  azure_environment() { clear(); }
+  ~azure_environment() { clear(); }
+  static void clear() {
+    for (const char* n : names)
+      ::unsetenv(n);
+  }
+  void set(const char* name, const char* value) { ::setenv(name, value, 1); }
+};
+
+} // namespace
+
+TEST_CASE("from_env: AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY give the v1 API with api-key") {
+  azure_environment env;
+  env.set("AZURE_OPENAI_ENDPOINT", "https://res.openai.azure.com/");
+  env.set("AZURE_OPENAI_API_KEY", "azure-secret");
+  env.set("OPENAI_API_KEY", "sk-openai"); // not read for Azure
+  auto o = knobs::client_options::from_env();
+  CHECK(o.base_url == "https://res.openai.azure.com/openai/v1");
+  CHECK(o.api_key == "azure-secret");
+  CHECK(o.api_key_header == knobs::key_header::api_key);
+  CHECK(o.query.empty());
+
+  env.set("AZURE_OPENAI_DEPLOYMENT", "gpt-4o-mini");
+  env.set("OPENAI_API_VERSION", "2024-10-21");
+  o = knobs::client_options::from_env();
+  CHECK(o.base_url == "https://res.openai.azure.com/openai/deployments/gpt-4o-mini");
+  REQUIRE(o.query.size() == 1);
+  CHECK(o.query[0].first == "api-version");
+  CHECK(o.query[0].second == "2024-10-21");
+
+  // The Azure endpoint's scheme picks the proxy variable.
+  env.set("HTTPS_PROXY", "http://proxy.corp:3128");
+  CHECK(knobs::client_options::from_env().proxy == "http://proxy.corp:3128");
+}
+
+TEST_CASE("from_env: an Entra ID token in AZURE_OPENAI_AD_TOKEN wins and goes as Bearer") {
+  azure_environment env;
+  env.set("AZURE_OPENAI_ENDPOINT", "https://res.openai.azure.com");
+  env.set("AZURE_OPENAI_API_KEY", "azure-secret");
+  env.set("AZURE_OPENAI_AD_TOKEN", "entra-token");
+  const auto o = knobs::client_options::from_env();
+  CHECK(o.api_key == "entra-token");
+  CHECK(o.api_key_header == knobs::key_header::authorization);
+}
+
+TEST_CASE("from_env: OPENAI_BASE_URL wins over AZURE_OPENAI_ENDPOINT") {
+  azure_environment env;
+  env.set("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1");
+  env.set("OPENAI_API_KEY", "sk-openai");
+  env.set("AZURE_OPENAI_ENDPOINT", "https://res.openai.azure.com");
+  env.set("AZURE_OPENAI_API_KEY", "azure-secret");
+  env.set("OPENAI_API_VERSION", "2024-10-21");
+  const auto o = knobs::client_options::from_env();
+  CHECK(o.base_url == "http://127.0.0.1:8000/v1");
+  CHECK(o.api_key == "sk-openai");
+  CHECK(o.api_key_header == knobs::key_header::authorization);
+  CHECK(o.query.empty());
+}
+
+TEST_CASE("from_env: Azure errors name the variable at fault") {
+  azure_environment env;
+  auto refused = [] {
+    const auto r = knobs::client_options::try_from_env();
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == knobs::errc::invalid_request);
+    CHECK(r.error().message.find("azure-secret") == std::string::npos);
+    return r.error();
+  };
+  env.set("AZURE_OPENAI_ENDPOINT", "https://res.openai.azure.com");
+  knobs::error_info e = refused();
+  CHECK(e.where == "AZURE_OPENAI_API_KEY");
+  CHECK(e.message.find("neither AZURE_OPENAI_API_KEY nor AZURE_OPENAI_AD_TOKEN") !=
+        std::string::npos);
+
+  env.set("AZURE_OPENAI_API_KEY", "azure-secret");
+  env.set("OPENAI_API_VERSION", "2024-10-21"); // dated, and no deployment
+  e = refused();
+  CHECK(e.where == "OPENAI_API_VERSION");
+  CHECK(e.message.find("OPENAI_API_VERSION \"2024-10-21\" is a dated version") == 0);
+
+  env.set("AZURE_OPENAI_ENDPOINT", "res.openai.azure.com");
+  e = refused();
+  CHECK(e.where == "AZURE_OPENAI_ENDPOINT");
+  CHECK(e.message.rfind("AZURE_OPENAI_ENDPOINT \"res.openai.azure.com\" is not usable", 0) == 0);
   CHECK_THROWS_AS(knobs::client_options::from_env(), knobs::request_error);
 }

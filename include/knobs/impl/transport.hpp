@@ -296,8 +296,16 @@ inline std::string request_head(const client_options& o, const endpoint& ep,
                                                           {"User-Agent", o.user_agent},
                                                           {"Content-Type", "application/json"},
                                                           {"Accept", std::string(accept)}};
-  if (!o.api_key.empty())
-    fields.emplace_back("Authorization", "Bearer " + o.api_key);
+  // Azure OpenAI takes its resource key as `api-key: KEY` ("Azure OpenAI
+  // Service REST API reference", learn.microsoft.com/azure/ai-services/openai/
+  // reference, "Authentication"); the value is the key itself, so
+  // client_state::redact() finds it in an echo as it finds a Bearer one.
+  if (!o.api_key.empty()) {
+    if (o.api_key_header == key_header::api_key)
+      fields.emplace_back("api-key", o.api_key);
+    else
+      fields.emplace_back("Authorization", "Bearer " + o.api_key);
+  }
   if (!o.organization.empty())
     fields.emplace_back("OpenAI-Organization", o.organization);
   if (!o.project.empty())
@@ -588,6 +596,9 @@ public:
         if (!p->authorization.empty())
           secrets_.push_back(p->authorization.substr(6)); // after "Basic "
       }
+    // A credential given as an extra header (a Microsoft Entra ID token in
+    // Authorization, an Azure key in api-key): its value, and the token
+    // after a scheme such as "Bearer ".
     add_secrets(options_.headers);
     if (endpoint_.tls) {
       tls_.emplace(boost::asio::ssl::context::tls_client);
@@ -774,9 +785,13 @@ public:
   }
 
   std::string redact(std::string text) const {
+    static constexpr std::string_view mark = "[redacted]";
     for (const std::string& secret : secrets_)
-      for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos))
-        text.replace(pos, secret.size(), "[redacted]");
+      // The search goes on after the mark: a secret that is part of it
+      // ("e", "red") would otherwise be found in it again, forever.
+      for (auto pos = text.find(secret); pos != std::string::npos;
+           pos = text.find(secret, pos + mark.size()))
+        text.replace(pos, secret.size(), mark);
     return text;
   }
 
