@@ -2,6 +2,7 @@
 // Distributed under the Boost Software License, Version 1.0.
 
 // The spec, the Prism process and the raw POST the contract tests share.
+#include "../ports.hpp"
 #include "contract.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -52,40 +53,6 @@ std::string log_tail() {
   if (log.size() > 4000)
     log = "...\n" + log.substr(log.size() - 4000);
   return "Prism's log (" + prism_log.string() + "):\n" + log;
-}
-
-// A port nobody listens on now: bind port 0, read what the kernel chose, close.
-// Another process could take it before Prism does; then Prism exits with
-// EADDRINUSE and start() tries another.
-unsigned short free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0)
-    throw std::runtime_error("socket(): " + std::string(std::strerror(errno)));
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("cannot find a free port: " + std::string(std::strerror(errno)));
-  }
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-bool accepts_connections(unsigned short port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0)
-    return false;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
 }
 
 // Whether the child has exited; reaps it if so and describes how.
@@ -141,7 +108,7 @@ void prism::start() {
   const std::string document = (contract_dir / "chat-completions.json").string();
 
   for (int attempt = 1;; ++attempt) {
-    const unsigned short port = free_port();
+    const unsigned short port = ports::free_port();
     const std::string port_text = std::to_string(port);
     const std::string log_path = prism_log.string();
     const char* argv[] = {
@@ -189,7 +156,7 @@ void prism::start() {
                                  "tests/contract`). " +
                                  log);
       }
-      if (accepts_connections(port_))
+      if (ports::accepts_connections(port_))
         return;
       if (std::chrono::steady_clock::now() > deadline) {
         const std::string log = log_tail();

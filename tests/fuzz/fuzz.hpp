@@ -30,6 +30,10 @@ inline bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
+inline bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
 // What every failure of a parser of server bytes must look like: the code it
 // documents, a message for the user, and (for a JSON path) a message that
 // starts with the path, as json_reader builds it.

@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include "../loopback.hpp"
+#include "../ports.hpp"
 #include "../tls_fixture.hpp"
 
 #include <arpa/inet.h>
@@ -49,35 +50,6 @@ const std::string proxy_password = "pr0xy-S3CRET-pw";
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// A port nobody listens on now (bind port 0, read it, close). Another
-// process could take it before tinyproxy does; start() then tries another.
-unsigned short free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-  ::close(fd);
-  REQUIRE(ok);
-  return ntohs(a.sin_port);
-}
-
-bool accepts_connections(unsigned short port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0)
-    return false;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
 }
 
 // tinyproxy in the foreground (-d) with a generated configuration in a
@@ -147,7 +119,7 @@ public:
 
 private:
   bool start(bool basic_auth) {
-    port_ = free_port();
+    port_ = ports::free_port();
     const fs::path conf = dir_ / "tinyproxy.conf";
     {
       std::ofstream out(conf);
@@ -194,7 +166,7 @@ private:
         pid_ = -1; // exited: perhaps the port was taken in between
         return false;
       }
-      if (accepts_connections(port_))
+      if (ports::accepts_connections(port_))
         return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }

@@ -6,6 +6,7 @@
 // An HTTP proxy: its URL taken apart once, when a client is made, and the
 // NO_PROXY list that says which servers are reached without it.
 
+#include <knobs/detail/url.hpp>
 #include <knobs/error.hpp>
 
 #include <boost/asio/ip/address.hpp>
@@ -89,35 +90,12 @@ inline result<proxy_endpoint> parse_proxy_url(std::string_view url) {
     return bad_proxy(url, "it must be only scheme, credentials, host and port (no path, query "
                           "or fragment)");
   proxy_endpoint p;
-  switch (u.host_type()) {
-  case boost::urls::host_type::name:
-  case boost::urls::host_type::ipv4:
-    p.host = u.host_address();
-    for (char c : p.host)
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_'))
-        return bad_proxy(url, "its host name has a character a host name cannot have");
-    p.authority = p.host;
-    break;
-  case boost::urls::host_type::ipv6:
-    p.host = u.host_ipv6_address().to_string();
-    p.authority = "[" + p.host + "]";
-    break;
-  default:
-    return bad_proxy(url, "it has no usable host");
-  }
-  if (p.host.empty())
-    return bad_proxy(url, "it has no host");
-  p.port = 1080;
-  if (u.has_port()) {
-    std::string_view digits = u.port();
-    unsigned long port = 0;
-    auto r = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-    if (digits.empty() || r.ec != std::errc() || r.ptr != digits.data() + digits.size() ||
-        port == 0 || port > 65535)
-      return bad_proxy(url, "the port must be a number in [1, 65535]");
-    p.port = static_cast<std::uint16_t>(port);
-  }
+  url_host h;
+  if (std::string why = read_host(u, h); !why.empty())
+    return bad_proxy(url, why);
+  p.host = std::move(h.host);
+  p.authority = std::move(h.authority);
+  p.port = h.port.value_or(1080);
   p.authority += ":" + std::to_string(p.port);
   if (u.has_userinfo()) {
     // Percent-decoded, so that a password with ':' or '@' can be written

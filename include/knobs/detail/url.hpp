@@ -12,6 +12,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -43,6 +44,51 @@ inline error_info bad_base_url(std::string_view url, const std::string& why) {
                     "base_url");
 }
 
+// The host and port of a URL (a base URL's or a proxy's): `host` as DNS and
+// SNI see it ("::1"), `authority` as a Host header or a message writes it
+// ("[::1]", without the port), `port` when the URL has one. Returns what is
+// wrong with them, or "".
+struct url_host {
+  std::string host;
+  std::string authority;
+  std::optional<std::uint16_t> port;
+};
+
+inline std::string read_host(const boost::urls::url_view& u, url_host& out) {
+  switch (u.host_type()) {
+  case boost::urls::host_type::name:
+  case boost::urls::host_type::ipv4:
+    out.host = u.host_address();
+    // Percent-decoding could smuggle a NUL, a slash or an '@' into the name
+    // DNS and SNI see; a host name is letters, digits, '-', '.' and '_'.
+    for (char c : out.host)
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_'))
+        return "its host name has a character a host name cannot have";
+    out.authority = out.host;
+    break;
+  case boost::urls::host_type::ipv6:
+    out.host = u.host_ipv6_address().to_string();
+    out.authority = "[" + out.host + "]";
+    break;
+  default:
+    return "it has no usable host";
+  }
+  if (out.host.empty())
+    return "it has no host";
+  if (u.has_port()) {
+    // port_number() wraps above 65535, so read the digits ourselves.
+    std::string_view digits = u.port();
+    unsigned long port = 0;
+    auto r = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (digits.empty() || r.ec != std::errc() || r.ptr != digits.data() + digits.size() ||
+        port == 0 || port > 65535)
+      return "the port must be a number in [1, 65535]";
+    out.port = static_cast<std::uint16_t>(port);
+  }
+  return {};
+}
+
 // Accepts http and https URLs with a host, an optional port and an optional
 // path prefix; refuses anything the clients could not honour faithfully.
 inline result<endpoint> parse_base_url(std::string_view url) {
@@ -62,36 +108,13 @@ inline result<endpoint> parse_base_url(std::string_view url) {
                       "base_url");
   if (u.has_query() || u.has_fragment())
     return bad_base_url(url, "it must not have a query or a fragment");
-  switch (u.host_type()) {
-  case boost::urls::host_type::name:
-  case boost::urls::host_type::ipv4:
-    ep.host = u.host_address();
-    // Percent-decoding could smuggle a NUL, a slash or an '@' into the name
-    // DNS and SNI see; a host name is letters, digits, '-', '.' and '_'.
-    for (char c : ep.host)
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_'))
-        return bad_base_url(url, "its host name has a character a host name cannot have");
-    ep.host_header = std::string(u.encoded_host());
-    break;
-  case boost::urls::host_type::ipv6:
-    ep.host = u.host_ipv6_address().to_string();
-    ep.host_header = "[" + ep.host + "]";
-    break;
-  default:
-    return bad_base_url(url, "it has no usable host");
-  }
-  if (ep.host.empty())
-    return bad_base_url(url, "it has no host");
-  if (u.has_port()) {
-    // port_number() wraps above 65535, so read the digits ourselves.
-    std::string_view digits = u.port();
-    unsigned long port = 0;
-    auto r = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-    if (digits.empty() || r.ec != std::errc() || r.ptr != digits.data() + digits.size() ||
-        port == 0 || port > 65535)
-      return bad_base_url(url, "the port must be a number in [1, 65535]");
-    ep.port = static_cast<std::uint16_t>(port);
+  url_host h;
+  if (std::string why = read_host(u, h); !why.empty())
+    return bad_base_url(url, why);
+  ep.host = std::move(h.host);
+  ep.host_header = std::move(h.authority);
+  if (h.port) {
+    ep.port = *h.port;
     ep.host_header += ":" + std::string(u.port());
   } else {
     ep.port = ep.tls ? 443 : 80;
