@@ -52,7 +52,7 @@ class client_state;
 struct prepared_request {
   std::string body;
   std::optional<error_info> rejected;
-  std::shared_ptr<const request_options> options; // the client's with_options, if any
+  std::shared_ptr<const request_overrides> options; // the client's with_options, if any
 };
 
 // The completion handlers of the compiled operations, type-erased: each
@@ -247,7 +247,7 @@ private:
   KNOBS_DECL detail::prepared_request prepare(const chat_request& request, bool streaming) const;
 
   std::shared_ptr<detail::client_state> state_;
-  std::shared_ptr<const request_options> overrides_;
+  std::shared_ptr<const detail::request_overrides> overrides_;
 };
 
 /// The blocking client: each call runs the request to completion on the

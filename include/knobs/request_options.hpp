@@ -56,6 +56,20 @@ struct request_options {
   KNOBS_DECL request_options merged(const request_options& over) const;
 };
 
+namespace detail {
+
+// A with_options client's request options, and what they make of each of
+// its requests, built once when the client is made: the request heads up to
+// "Content-Length: " (empty when the client's own serve: no extra headers or
+// query) and the URL its log lines name.
+struct request_overrides {
+  request_options options;
+  std::string json_head;
+  std::string stream_head;
+  std::string log_url;
+};
+
+} // namespace detail
 } // namespace knobs
 
 #ifdef KNOBS_HEADER_ONLY

@@ -22,13 +22,6 @@
 
 namespace {
 
-bool printable(std::string_view s) {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F)
-      return false;
-  return true;
-}
-
 void check_refusal([[maybe_unused]] std::string_view url, const knobs::error_info& e) {
   KNOBS_FUZZ_CHECK(e.code == knobs::errc::invalid_request);
   KNOBS_FUZZ_CHECK(e.where == "base_url");
@@ -48,9 +41,9 @@ void check_endpoint(std::string_view url, const knobs::detail::endpoint& ep) {
   KNOBS_FUZZ_CHECK(url.find_first_of("?#") == std::string_view::npos);
   KNOBS_FUZZ_CHECK(!ep.host.empty());
   KNOBS_FUZZ_CHECK(ep.port >= 1);
-  KNOBS_FUZZ_CHECK(!ep.host_header.empty() && printable(ep.host_header));
+  KNOBS_FUZZ_CHECK(!ep.host_header.empty() && knobs_fuzz::printable(ep.host_header));
   KNOBS_FUZZ_CHECK(ep.host_header.find('@') == std::string::npos);
-  KNOBS_FUZZ_CHECK(printable(ep.path_prefix));
+  KNOBS_FUZZ_CHECK(knobs_fuzz::printable(ep.path_prefix));
   KNOBS_FUZZ_CHECK(ep.path_prefix.empty() || ep.path_prefix.front() == '/');
   KNOBS_FUZZ_CHECK(ep.path_prefix.empty() || ep.path_prefix.back() != '/');
   KNOBS_FUZZ_CHECK(ep.target("/chat/completions") == ep.path_prefix + "/chat/completions");

@@ -19,13 +19,6 @@
 
 namespace {
 
-bool printable(std::string_view s) {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F)
-      return false;
-  return true;
-}
-
 bool base64(std::string_view s) {
   for (char c : s)
     if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
@@ -43,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (p) {
     KNOBS_FUZZ_CHECK(!p->host.empty());
     KNOBS_FUZZ_CHECK(p->port >= 1);
-    KNOBS_FUZZ_CHECK(printable(p->authority));
+    KNOBS_FUZZ_CHECK(knobs_fuzz::printable(p->authority));
     KNOBS_FUZZ_CHECK(p->authority.find('@') == std::string::npos);
     KNOBS_FUZZ_CHECK(knobs_fuzz::ends_with(p->authority, ":" + std::to_string(p->port)));
     if (!p->authorization.empty()) {

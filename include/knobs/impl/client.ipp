@@ -149,15 +149,14 @@ const client_options& async_client::options() const noexcept { return state_->op
 
 async_client async_client::with_options(request_options o) const {
   o.check().value();
-  state_->add_secrets(o.headers);
   async_client out = *this;
   out.overrides_ =
-      std::make_shared<const request_options>(overrides_ ? overrides_->merged(o) : std::move(o));
+      state_->make_overrides(overrides_ ? overrides_->options.merged(o) : std::move(o));
   return out;
 }
 
 request_options async_client::request_overrides() const {
-  return overrides_ ? *overrides_ : request_options{};
+  return overrides_ ? overrides_->options : request_options{};
 }
 
 std::size_t async_client::open_connections() const noexcept { return state_->open_connections(); }

@@ -582,6 +582,7 @@ public:
         deadlines_(std::make_shared<deadline_watch>(executor_)),
         json_head_(request_head(options_, endpoint_, "application/json", proxy())),
         stream_head_(request_head(options_, endpoint_, "text/event-stream", proxy())),
+        log_url_(loggable_url(nullptr)),
         connect_head_(proxy_ && endpoint_.tls ? make_connect_head(options_, endpoint_, *proxy_)
                                               : ""),
         rng_(std::random_device{}()) {
@@ -660,10 +661,24 @@ public:
   std::size_t open_connections() const noexcept { return open_; }
   std::size_t idle_connections() const noexcept { return idle_.size(); }
 
+  // What a with_options client built on this one sends, built once. Its
+  // credential headers become secrets like the key.
+  std::shared_ptr<const request_overrides> make_overrides(request_options o) {
+    add_secrets(o.headers);
+    auto out = std::make_shared<request_overrides>();
+    if (!o.headers.empty() || !o.query.empty()) {
+      out->json_head = request_head(options_, endpoint_, "application/json", proxy(), &o);
+      out->stream_head = request_head(options_, endpoint_, "text/event-stream", proxy(), &o);
+    }
+    out->log_url = loggable_url(&o);
+    out->options = std::move(o);
+    return out;
+  }
+
   // An exchange for a new request: a finished one if there is one to reuse.
   std::unique_ptr<exchange> take_exchange(std::string body, std::optional<error_info> rejected,
                                           bool streaming,
-                                          const std::shared_ptr<const request_options>& extra) {
+                                          const std::shared_ptr<const request_overrides>& extra) {
     std::unique_ptr<exchange> x;
     if (spare_.empty()) {
       x = std::make_unique<exchange>(shared_from_this());
@@ -672,23 +687,21 @@ public:
       spare_.pop_back();
       x->client = shared_from_this();
     }
-    const std::string& prefix = streaming ? stream_head_ : json_head_;
-    // Extra fields or query parameters make a head of their own; otherwise
-    // the client's is used as it is.
-    if (extra && (!extra->headers.empty() || !extra->query.empty()))
-      x->request_head =
-          request_head(options_, endpoint_, streaming ? "text/event-stream" : "application/json",
-                       proxy(), extra.get());
+    // A with_options client's head when it has one of its own (extra
+    // fields or query parameters), otherwise the client's.
+    const bool own = extra && !extra->json_head.empty();
+    if (streaming)
+      x->request_head.assign(own ? extra->stream_head : stream_head_);
     else
-      x->request_head.assign(prefix);
+      x->request_head.assign(own ? extra->json_head : json_head_);
     if (logging(log_level::info))
-      x->log_url = loggable_url(extra.get());
-    x->timeout = extra && extra->timeout ? *extra->timeout : options_.timeout;
-    x->max_retries = extra && extra->max_retries ? *extra->max_retries : options_.max_retries;
-    x->stream_idle_timeout = extra && extra->stream_idle_timeout ? *extra->stream_idle_timeout
-                                                                 : options_.stream_idle_timeout;
-    x->stream_timeout =
-        extra && extra->stream_timeout ? *extra->stream_timeout : options_.stream_timeout;
+      x->log_url = extra ? extra->log_url : log_url_;
+    const request_options* o = extra ? &extra->options : nullptr;
+    x->timeout = o && o->timeout ? *o->timeout : options_.timeout;
+    x->max_retries = o && o->max_retries ? *o->max_retries : options_.max_retries;
+    x->stream_idle_timeout =
+        o && o->stream_idle_timeout ? *o->stream_idle_timeout : options_.stream_idle_timeout;
+    x->stream_timeout = o && o->stream_timeout ? *o->stream_timeout : options_.stream_timeout;
     append_number(x->request_head, static_cast<std::int64_t>(body.size()));
     x->request_head += "\r\n\r\n";
     x->body = std::move(body);
@@ -844,6 +857,7 @@ private:
   // stream (they differ in Accept).
   std::string json_head_;
   std::string stream_head_;
+  std::string log_url_; // the URL the client's log lines name
   std::string connect_head_;
   std::minstd_rand rng_;
 };
@@ -944,7 +958,7 @@ class request_op : boost::asio::coroutine {
 public:
   request_op(std::shared_ptr<client_state> state, std::string body,
              std::optional<error_info> rejected, bool streaming,
-             const std::shared_ptr<const request_options>& extra)
+             const std::shared_ptr<const request_overrides>& extra)
       : s_(state->take_exchange(std::move(body), std::move(rejected), streaming, extra)) {}
 
   template <class Self> void operator()(Self& self) { (*this)(self, {}); }
