@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "measure.hpp"
+#include "workload.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -72,13 +73,6 @@ std::vector<std::string> stream_parts() {
   return parts;
 }
 
-knobs::chat_request bench_request() {
-  return knobs::chat_request{"bench"}
-      .user("In one sentence, describe a city at night.")
-      .temperature(0.7)
-      .max_tokens(60);
-}
-
 // The minimal loop: one keep-alive connection, `responses` streams, each
 // read through a buffer_body parser with the same asynchronous I/O as knobs
 // (so the comparison is of what each does with the bytes, not of blocking
@@ -91,7 +85,7 @@ public:
     req_ = {http::verb::post, "/v1/chat/completions", 11};
     req_.set(http::field::host, "127.0.0.1");
     req_.set(http::field::content_type, "application/json");
-    req_.body() = knobs::to_json(bench_request().stream(true));
+    req_.body() = knobs::to_json(bench::lesson_request().stream(true));
     req_.prepare_payload();
   }
 
@@ -178,7 +172,7 @@ sample run_knobs(const std::string& base_url, int responses) {
   o.base_url = base_url;
   o.api_key = "sk-bench";
   knobs::async_client client{ioc.get_executor(), o};
-  auto request = bench_request();
+  auto request = bench::lesson_request();
   long chunks = 0;
   std::size_t text_bytes = 0;
   auto on_chunk = [&](const knobs::chat_chunk& c) {

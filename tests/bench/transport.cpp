@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "measure.hpp"
+#include "workload.hpp"
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -46,18 +47,8 @@ using bench::measure;
 using bench::median;
 using bench::sample;
 
-const std::string response_body =
-    R"({"id":"chatcmpl-bench","object":"chat.completion","created":1,"model":"bench",)"
-    R"("system_fingerprint":"fp_bench","choices":[{"index":0,"message":{"role":"assistant",)"
-    R"("content":"A city at night hums with light and quiet footsteps."},"finish_reason":"stop"}],)"
-    R"("usage":{"prompt_tokens":12,"completion_tokens":11,"total_tokens":23}})";
-
-knobs::chat_request bench_request() {
-  return knobs::chat_request{"bench"}
-      .user("In one sentence, describe a city at night.")
-      .temperature(0.7)
-      .max_tokens(60);
-}
+using bench::completion_body;
+using bench::lesson_request;
 
 // The minimal client: a fixed body, one Beast exchange per request, the
 // response parsed with Boost.JSON (any real client must read it).
@@ -111,7 +102,7 @@ private:
 sample run_minimal(const tcp::endpoint& ep, int connections, int per_connection) {
   net::io_context ioc;
   int done = 0;
-  std::string body = knobs::to_json(bench_request());
+  std::string body = knobs::to_json(lesson_request());
   std::vector<std::shared_ptr<minimal_connection>> conns;
   for (int i = 0; i < connections; ++i)
     conns.push_back(std::make_shared<minimal_connection>(ioc, ep, body, per_connection, done));
@@ -131,7 +122,7 @@ sample run_knobs(const std::string& base_url, int in_flight, int total) {
   o.api_key = "sk-bench";
   o.max_connections = static_cast<std::size_t>(in_flight);
   knobs::async_client client{ioc.get_executor(), o};
-  auto request = bench_request();
+  auto request = lesson_request();
   // Open the connections before timing, as the minimal client does.
   int warm = 0;
   for (int i = 0; i < in_flight; ++i)
@@ -191,7 +182,7 @@ int main(int argc, char** argv) {
   const int concurrent_total = 64 * 60;
 
   knobs::local::server server([](const knobs::local::received_request&) {
-    return knobs::local::response_plan::json(200, response_body);
+    return knobs::local::response_plan::json(200, completion_body);
   });
   const tcp::endpoint ep(net::ip::make_address("127.0.0.1"), server.port());
 

@@ -23,12 +23,14 @@
 #include <boost/asio/use_awaitable.hpp>
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <typeinfo>
 #include <vector>
@@ -215,6 +217,40 @@ TEST_CASE("a connection the server closed while idle is replaced without an erro
   CHECK(r.text() == "hello");
   CHECK(r.retries == 0); // not a retry: the request never reached a live server
   CHECK(server.connections_accepted() == 2);
+}
+
+TEST_CASE("once a server has closed an idle connection, idle ones are checked before reuse") {
+  // A server that drops idle connections drops them all: after the first one
+  // found closed (sent on, then replaced), the client checks each idle
+  // connection before it sends on it, and no request is sent twice again.
+  knobs::local::server_options so;
+  so.idle_timeout = 50ms;
+  knobs::local::server server([](const received_request&) { return ok(); }, so);
+  auto o = options_for(server);
+  std::vector<std::string> lines;
+  o.log = knobs::log_level::info;
+  o.on_log = [&](knobs::log_level, std::string_view line) { lines.emplace_back(line); };
+  knobs::client client{o};
+  const auto sent_again = [&] {
+    return std::count_if(lines.begin(), lines.end(), [](const std::string& l) {
+      return l.find("sent again on a new connection") != std::string::npos;
+    });
+  };
+  CHECK(client.create(lesson_request()).text() == "hello");
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(200ms); // the server drops the idle connection
+    auto r = client.create(lesson_request());
+    CHECK(r.text() == "hello");
+    CHECK(r.retries == 0);
+  }
+  CHECK(sent_again() == 1); // the first drop only; the next two were seen before sending
+  CHECK(server.connections_accepted() == 4);
+  CHECK(server.requests().size() == 4);
+
+  // A connection the server keeps open passes the check and is reused.
+  const auto accepted = server.connections_accepted();
+  CHECK(client.create(lesson_request()).text() == "hello");
+  CHECK(server.connections_accepted() == accepted);
 }
 
 TEST_CASE("429 with retry-after-ms is retried after that wait, then succeeds") {

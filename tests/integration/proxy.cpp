@@ -10,29 +10,10 @@
 #include <doctest/doctest.h>
 
 #include "../loopback.hpp"
-#include "../ports.hpp"
+#include "../tinyproxy.hpp"
 #include "../tls_fixture.hpp"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <chrono>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <optional>
-#include <stdexcept>
 #include <string>
-#include <thread>
 
 using knobs::local::received_request;
 using knobs::local::response_plan;
@@ -40,144 +21,18 @@ using namespace loopback;
 
 namespace {
 
-namespace fs = std::filesystem;
-
 // The proxy's credentials in the tests with authentication. No failure text,
 // log of ours or test output may contain the password.
 const std::string proxy_user = "knobs";
 const std::string proxy_password = "pr0xy-S3CRET-pw";
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+// tinyproxy wanting proxy_user:proxy_password.
+tinyproxy::options with_auth() {
+  tinyproxy::options o;
+  o.user = proxy_user;
+  o.password = proxy_password;
+  return o;
 }
-
-// tinyproxy in the foreground (-d) with a generated configuration in a
-// temporary directory, which also holds its log and pid file. Stopped (by
-// its pid, SIGTERM then SIGKILL) and the directory removed at the end.
-class tinyproxy {
-public:
-  // With `basic_auth`, the proxy wants proxy_user:proxy_password.
-  explicit tinyproxy(bool basic_auth = false) {
-    char tmpl[] = "/tmp/knobs-proxy-XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    REQUIRE(made != nullptr);
-    dir_ = made;
-    for (int attempt = 1; !start(basic_auth); ++attempt)
-      if (attempt == 3)
-        FAIL("tinyproxy did not listen on 127.0.0.1 (is the Debian package tinyproxy "
-             "installed?); its output:\n"
-             << read_file(dir_ / "stderr") << read_file(dir_ / "tinyproxy.log"));
-  }
-
-  tinyproxy(const tinyproxy&) = delete;
-  tinyproxy& operator=(const tinyproxy&) = delete;
-
-  ~tinyproxy() {
-    stop();
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
-  unsigned short port() const noexcept { return port_; }
-
-  // The proxy URL, with credentials when given.
-  std::string url(const std::string& user = "", const std::string& password = "") const {
-    const std::string userinfo = user.empty() ? "" : user + ":" + password + "@";
-    return "http://" + userinfo + "127.0.0.1:" + std::to_string(port_);
-  }
-
-  std::string log() const { return read_file(dir_ / "tinyproxy.log"); }
-
-  // How many requests the proxy has read (tinyproxy logs each request line
-  // at LogLevel Info as "Request (file descriptor N): ...").
-  std::size_t requests_logged() const {
-    const std::string text = log();
-    std::size_t n = 0;
-    for (auto pos = text.find("Request (file descriptor"); pos != std::string::npos;
-         pos = text.find("Request (file descriptor", pos + 1))
-      ++n;
-    return n;
-  }
-
-  void stop() noexcept {
-    if (pid_ < 0)
-      return;
-    ::kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) != pid_) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    pid_ = -1;
-  }
-
-private:
-  bool start(bool basic_auth) {
-    port_ = ports::free_port();
-    const fs::path conf = dir_ / "tinyproxy.conf";
-    {
-      std::ofstream out(conf);
-      out << "Port " << port_ << "\n"
-          << "Listen 127.0.0.1\n"
-          << "Allow 127.0.0.1\n"
-          << "Timeout 30\n"
-          << "MaxClients 32\n"
-          // No ConnectPort line: CONNECT to any port (the servers' are random).
-          << "LogFile \"" << (dir_ / "tinyproxy.log").string() << "\"\n"
-          << "LogLevel Info\n"
-          << "PidFile \"" << (dir_ / "tinyproxy.pid").string() << "\"\n";
-      if (basic_auth)
-        out << "BasicAuth " << proxy_user << " " << proxy_password << "\n";
-    }
-    const std::string conf_path = conf.string();
-    const std::string err_path = (dir_ / "stderr").string();
-    const char* argv[] = {"tinyproxy", "-d", "-c", conf_path.c_str(), nullptr};
-    const pid_t parent = ::getpid();
-    // fork + exec for PR_SET_PDEATHSIG, as tests/contract/prism.cpp: if this
-    // program dies without its destructors, the kernel stops the proxy.
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() != parent)
-        ::_exit(126);
-      const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int null = ::open("/dev/null", O_RDWR);
-      if (err >= 0) {
-        ::dup2(err, STDOUT_FILENO);
-        ::dup2(err, STDERR_FILENO);
-      }
-      if (null >= 0)
-        ::dup2(null, STDIN_FILENO);
-      ::execvp(argv[0], const_cast<char* const*>(argv));
-      ::_exit(127);
-    }
-    pid_ = pid;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1; // exited: perhaps the port was taken in between
-        return false;
-      }
-      if (ports::accepts_connections(port_))
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    stop();
-    return false;
-  }
-
-  fs::path dir_;
-  unsigned short port_ = 0;
-  pid_t pid_ = -1;
-};
 
 // Every text of a failure: neither the API key nor the proxy's password.
 void check_no_secret(const knobs::error_info& e) {
@@ -257,7 +112,7 @@ TEST_CASE("an https server through a tinyproxy tunnel: TLS to the server, connec
 }
 
 TEST_CASE("tinyproxy with BasicAuth: the right credentials pass, for http and https servers") {
-  tinyproxy proxy(true);
+  tinyproxy proxy(with_auth());
   SUBCASE("http") {
     knobs::local::server server([](const received_request&) { return ok(); });
     knobs::client_options o = options_for(server, 0);
@@ -290,7 +145,7 @@ TEST_CASE("tinyproxy with BasicAuth: wrong or missing credentials are a 407 erro
   // connection with the body unread, which the kernel turns into a reset
   // that may discard the 407 before the client reads it; the 407 on that
   // path is a row of faults.cpp, from a proxy that reads the whole request.)
-  tinyproxy proxy(true);
+  tinyproxy proxy(with_auth());
   const auto certs = knobs::local::make_test_certificates();
   tls_fixture files(certs);
   knobs::local::server server([](const received_request&) { return ok(); }, serving(certs));

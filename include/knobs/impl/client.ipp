@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 
 namespace knobs {
 namespace detail {
@@ -207,10 +208,13 @@ struct client::state {
 
 namespace detail {
 
-// How a blocking call ended.
+// How a blocking call ended. The completion is constructed from the
+// handler's, never assigned to: a completion's `raw` keeps the arena it was
+// parsed into only when moved into a new object (Boost.JSON's move
+// assignment keeps the target's storage and copies the tree).
 struct outcome {
   std::exception_ptr failure;
-  chat_completion value;
+  std::optional<chat_completion> value;
 };
 
 // The completion handler of every blocking call, erased like any other.
@@ -218,14 +222,14 @@ struct outcome_handler {
   outcome* out;
   void operator()(std::exception_ptr e, chat_completion r) const {
     out->failure = std::move(e);
-    out->value = std::move(r);
+    out->value.emplace(std::move(r));
   }
 };
 
 inline chat_completion value_or_throw(outcome o) {
   if (o.failure)
     std::rethrow_exception(o.failure);
-  return std::move(o.value);
+  return std::move(*o.value);
 }
 
 inline bool is_knobs_error(const std::exception_ptr& e) {
@@ -240,7 +244,7 @@ inline bool is_knobs_error(const std::exception_ptr& e) {
 
 inline result<chat_completion> to_result(outcome o) {
   if (!o.failure)
-    return std::move(o.value);
+    return std::move(*o.value);
   try {
     std::rethrow_exception(o.failure);
   } catch (const error& e) {

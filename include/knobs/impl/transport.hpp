@@ -50,8 +50,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <ctime>
@@ -170,6 +173,21 @@ public:
 
   bool is_tls() const noexcept { return stream_.is_tls(); }
   tcp_stream& tcp() noexcept { return stream_.tcp(); }
+
+  // Whether the server has closed this idle connection (or sent something
+  // unasked, which no HTTP/1.1 exchange allows between responses: a
+  // connection that has anything to read while idle is not reused). One
+  // non-blocking peek at the socket, as curl checks a connection before it
+  // reuses one.
+  bool peer_closed() noexcept {
+#if defined(MSG_PEEK) && defined(MSG_DONTWAIT)
+    char byte = 0;
+    const auto n = ::recv(tcp().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+#else
+    return false; // no peek here: a closed connection is found by using it
+#endif
+  }
   tls_stream& tls() noexcept { return stream_.tls(); }
   byte_stream& stream() noexcept { return stream_; }
 
@@ -629,13 +647,27 @@ public:
 
   // The pool. An operation takes an idle connection if there is one, else
   // opens a new one if under max_connections, else waits for a release.
+  //
+  // Once a reused connection has turned out to be closed by the server (see
+  // request_op: it is sent again, uncounted), every idle connection is
+  // checked before it is reused: a server (or proxy: tinyproxy 1.11 closes
+  // each client connection after one response without saying `Connection:
+  // close`) that closed one will close others, and a request sent on a
+  // closed connection costs a write, a failed read and a second send.
+  // Servers that keep their connections open never pay for the check.
   std::unique_ptr<connection> take_idle() {
-    if (idle_.empty())
-      return nullptr;
-    auto c = std::move(idle_.back());
-    idle_.pop_back();
-    return c;
+    while (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      if (!check_idle_ || !c->peer_closed())
+        return c;
+      closed(std::move(c));
+    }
+    return nullptr;
   }
+
+  // A reused connection was found closed by the server.
+  void found_closed() noexcept { check_idle_ = true; }
 
   bool may_open() const noexcept { return open_ < options_.max_connections; }
   void opened() noexcept { ++open_; }
@@ -850,6 +882,7 @@ private:
   std::optional<boost::asio::ssl::context> tls_;
   std::shared_ptr<deadline_watch> deadlines_;
   std::vector<std::unique_ptr<connection>> idle_;
+  bool check_idle_ = false; // see take_idle()
   std::size_t open_ = 0;
   std::deque<boost::asio::steady_timer*> waiters_;
   std::vector<std::unique_ptr<exchange>> spare_;
@@ -1168,6 +1201,7 @@ public:
             log_attempt("; sent again on a new connection, not counted as a retry");
           }
           s.replaced_stale = true;
+          c.found_closed();
           c.closed(std::move(s.conn));
           s.parser.reset();
           s.head.reset();
@@ -1593,8 +1627,10 @@ private:
       return complete(self, std::move(e));
     }
     log_attempt("");
-    request_result out;
-    out.completion = std::move(*parsed);
+    // Constructed from the parsed completion, not assigned to: its `raw`
+    // keeps the arena it was parsed into (Boost.JSON's move assignment
+    // keeps the target's storage, so it would copy the tree node by node).
+    request_result out{std::move(*parsed), nullptr};
     out.completion.request_id = std::string(res["x-request-id"]);
     out.completion.retries = s_->retries;
     release();
