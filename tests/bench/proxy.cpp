@@ -212,7 +212,7 @@ int main(int argc, char** argv) {
   std::printf("knobs %s proxy benchmark (tinyproxy), %d rounds, client CPU per request, medians\n",
               knobs::version_string, rounds);
   report("https, one kept-alive tunnel [tls_direct, tls_tunnel]", tls_direct, tls_tunnel,
-         kept_alive, "target <= 1.05");
+         kept_alive, "CPU includes the waits; instructions: callgrind, README");
   report("https, a new connection each [new_direct, new_tunnel]", new_direct, new_tunnel, fresh,
          "see next line");
   const double connect_us = per_request_us(connect_only, fresh);
@@ -223,7 +223,7 @@ int main(int argc, char** argv) {
   // keeps no client connection alive), so each proxied http request opens a
   // new connection: compared with direct requests that do the same.
   report("http via the proxy [http_new_direct, http_proxied]", http_new_direct, http_proxied,
-         kept_alive, "direct with a new connection each; target <= 1.05");
+         kept_alive, "against a new connection each; CPU includes the waits");
   std::printf("%-56s direct over one kept-alive connection [http_direct]: %.1f us\n", "",
               per_request_us(http_direct, kept_alive));
 }
