@@ -6,12 +6,13 @@
 // set of most likely tokens whose probabilities add up to p, and samples only
 // among those. Low p is safe but narrow; p = 1.0 keeps everything.
 //
-// knobs warns on stderr that temperature and top_p are both set, and in
-// general it is right: change one, not both. The lesson sets both anyway, on
-// purpose: temperature 1.0 divides the model's scores by 1, leaving the
+// Setting temperature and top_p together is usually a mistake (each changes
+// what the other does; change one, not both), and knobs warns about it. Not
+// here: temperature 1.0 divides the model's scores by 1, leaving the
 // distribution exactly as the model made it, and pinning it keeps a server's
 // own default (often 0.7 or 0.8) out of the experiment. So top_p is the only
-// thing that moves. The warning cannot tell an experiment from a mistake.
+// thing that moves, and knobs, seeing temperature at its neutral value, has
+// nothing to warn about.
 #include <knobs/knobs.hpp>
 
 #include "common.hpp"
@@ -35,8 +36,8 @@ int main() try {
   std::cout << std::fixed << std::setprecision(1);
   for (double p : {0.3, 0.7, 1.0}) {
     std::cout << "\n=== top_p = " << p << " (temperature = 1.0) ===\n";
-    const std::string first = generate(p);  // knobs' warning goes to stderr here,
-    const std::string second = generate(p); // before the answers are printed
+    const std::string first = generate(p);
+    const std::string second = generate(p);
     std::cout << "1: " << first << '\n';
     std::cout << "2: " << second << '\n';
   }

@@ -496,8 +496,10 @@ public:
   // -- checks -------------------------------------------------------------------------
 
   /// Suspicious but legal combinations, in this order (each at most once):
-  ///  - `temperature_and_top_p`: both set;
-  ///  - `several_truncation_knobs`: two or more of top_p, top_k, min_p set;
+  ///  - `temperature_and_top_p`: both set, neither at its neutral value
+  ///    (temperature 1 reshapes nothing, top_p 1 cuts nothing);
+  ///  - `several_truncation_knobs`: two or more of top_p, top_k, min_p set
+  ///    and cutting (top_p 1 and min_p 0 cut nothing);
   ///  - `n_at_temperature_zero`: n > 1 with temperature 0.
   /// Empty for a request with none of these. Never throws except `bad_alloc`.
   KNOBS_DECL std::vector<warning> warnings() const;

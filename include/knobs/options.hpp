@@ -23,6 +23,8 @@ namespace knobs {
 
 /// The default `on_warning`: one line on stderr, e.g.
 /// `knobs: warning [temperature_and_top_p]: temperature and top_p are both set ...`.
+/// A client that has it as its `on_warning` calls it once for each distinct
+/// warning; called by you, it prints every time.
 KNOBS_DECL void print_warning(const warning& w);
 
 /// How much a client logs: `off`; `info`, one line per attempt (method, URL,
@@ -172,8 +174,10 @@ struct client_options {
   std::string user_agent = default_user_agent;
 
   /// Called with each of a request's `warnings()` before it is sent. The
-  /// default prints one line on stderr (`print_warning`); set it to your own
-  /// function to route them, or to `nullptr` to silence them.
+  /// default, `print_warning`, prints one line on stderr for each distinct
+  /// warning (code and message) once per client, as a loop of requests
+  /// repeats them, and says so after the first; your own function is called
+  /// for every warning of every request; `nullptr` silences them.
   std::function<void(const warning&)> on_warning = print_warning;
 
   /// Turns warnings into errors: a request with any warning is not sent and

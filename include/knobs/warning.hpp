@@ -24,9 +24,10 @@ namespace knobs {
 /// What `chat_request::warnings()` found: legal requests that probably do not
 /// do what their author meant.
 enum class warning_code {
-  /// temperature and top_p are both set.
+  /// temperature and top_p are both set, neither at its neutral value (1).
   temperature_and_top_p,
-  /// Two or more of the truncation knobs top_p, top_k and min_p are set.
+  /// Two or more of the truncation knobs top_p, top_k and min_p are set to
+  /// values that cut (top_p 1 and min_p 0 cut nothing).
   several_truncation_knobs,
   /// n > 1 at temperature 0: every choice is the same greedy answer.
   n_at_temperature_zero,

@@ -29,6 +29,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -588,6 +590,50 @@ TEST_CASE("warnings go to on_warning before sending; strict mode refuses to send
   CHECK(r.error().message.find("temperature_and_top_p") != std::string::npos);
   CHECK_THROWS_AS(strict.create(both), knobs::request_error);
   CHECK(server.requests().size() == 1);
+}
+
+TEST_CASE("the default on_warning prints each distinct warning once per client, and says so") {
+  knobs::local::server server([](const received_request&) { return ok(); });
+  std::ostringstream err;
+  std::streambuf* old = std::cerr.rdbuf(err.rdbuf());
+  auto o = options_for(server);
+  o.on_warning = knobs::print_warning; // the default
+  {
+    knobs::client client{o};
+    for (int i = 0; i < 3; ++i) {
+      client.create(lesson_request().top_p(0.9));
+      client.create(lesson_request().top_p(0.5)); // another message: printed once too
+    }
+    // A with_options client is the same client: nothing new to print.
+    client.with_options(knobs::request_options{}).create(lesson_request().top_p(0.9));
+  }
+  knobs::client another{o};
+  another.create(lesson_request().top_p(0.9)); // a new client prints it again
+  std::cerr.rdbuf(old);
+
+  const std::string text = err.str();
+  const auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1))
+      ++n;
+    return n;
+  };
+  CHECK(count("knobs: warning [temperature_and_top_p]: temperature (0.7) and top_p (0.9)") == 2);
+  CHECK(count("knobs: warning [temperature_and_top_p]: temperature (0.7) and top_p (0.5)") == 1);
+  CHECK(count("printed once per client") == 2); // once for each client, after its first
+  CHECK(text.find("knobs: warning [temperature_and_top_p]") < text.find("printed once per client"));
+  CHECK(server.requests().size() == 8);
+}
+
+TEST_CASE("a function of the user's given as on_warning sees every warning") {
+  knobs::local::server server([](const received_request&) { return ok(); });
+  auto o = options_for(server);
+  int seen = 0;
+  o.on_warning = [&](const knobs::warning&) { ++seen; };
+  knobs::client client{o};
+  for (int i = 0; i < 3; ++i)
+    client.create(lesson_request().top_p(0.9));
+  CHECK(seen == 3);
 }
 
 TEST_CASE("a cancellation that arrives between two steps is not lost") {

@@ -863,6 +863,22 @@ TEST_CASE("temperature with top_p warns: change one, not both") {
   CHECK(w[0].message.find("each changes what the other does") != std::string::npos);
 }
 
+TEST_CASE("a knob at its neutral value fights nothing: no warning") {
+  // The lesson's challenge 2 sweeps top_p at temperature 1, which reshapes
+  // nothing; top_p 1 and min_p 0 cut nothing.
+  for (double p : {0.3, 0.7, 1.0})
+    CHECK(minimal().temperature(1.0).top_p(knobs::runtime(p)).warnings().empty());
+  CHECK(minimal().temperature(0.7).top_p(1.0).warnings().empty());
+  CHECK(minimal().top_p(1.0).top_k(40).warnings().empty());
+  CHECK(minimal().min_p(0.0).top_k(40).warnings().empty());
+  CHECK(minimal().top_p(1.0).min_p(0.0).warnings().empty());
+  // Cutting values still warn.
+  CHECK(codes(minimal().temperature(0.99).top_p(0.99).warnings()) ==
+        std::vector{knobs::warning_code::temperature_and_top_p});
+  CHECK(codes(minimal().top_p(0.9).min_p(0.05).warnings()) ==
+        std::vector{knobs::warning_code::several_truncation_knobs});
+}
+
 TEST_CASE("two or more truncation knobs warn, naming the ones set") {
   auto w = minimal().top_p(0.9).top_k(40).warnings();
   REQUIRE(codes(w) == std::vector{knobs::warning_code::several_truncation_knobs});

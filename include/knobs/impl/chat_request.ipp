@@ -411,7 +411,14 @@ chat_request& chat_request::extra(std::string key, boost::json::value v) {
 
 std::vector<warning> chat_request::warnings() const {
   std::vector<warning> out;
-  if (temperature_ && top_p_)
+  // A knob at its neutral value changes nothing, so it fights nothing:
+  // temperature 1 divides the scores by 1, top_p 1 keeps every token, min_p
+  // 0 keeps every token. (The lesson's challenge 2 pins temperature at 1 on
+  // purpose, to sweep top_p alone.)
+  const bool reshapes = temperature_ && temperature_->value() != 1.0;
+  const bool top_p_cuts = top_p_ && top_p_->value() != 1.0;
+  const bool min_p_cuts = min_p_ && min_p_->value() != 0.0;
+  if (reshapes && top_p_cuts)
     out.push_back(
         {warning_code::temperature_and_top_p,
          "temperature (" + detail::format_number(temperature_->value()) + ") and top_p (" +
@@ -421,11 +428,11 @@ std::vector<warning> chat_request::warnings() const {
              "own; change one, not both, and leave the other unset"});
 
   std::vector<std::string> levers;
-  if (top_p_)
+  if (top_p_cuts)
     levers.push_back("top_p " + detail::format_number(top_p_->value()));
   if (top_k_)
     levers.push_back("top_k " + detail::format_number(top_k_->value()));
-  if (min_p_)
+  if (min_p_cuts)
     levers.push_back("min_p " + detail::format_number(min_p_->value()));
   if (levers.size() >= 2) {
     std::string list = levers[0];

@@ -164,6 +164,31 @@ std::size_t async_client::open_connections() const noexcept { return state_->ope
 
 std::size_t async_client::idle_connections() const noexcept { return state_->idle_connections(); }
 
+namespace detail {
+
+// Hands a warning to on_warning: every time to the user's function; once per
+// client (each distinct code and message) to the default, print_warning,
+// which says so the first time, as Python's default warnings filter shows a
+// warning once per place.
+inline void report_warning(client_state& s, const warning& w) {
+  const auto& on_warning = s.options().on_warning;
+  const auto* f = on_warning.target<void (*)(const warning&)>();
+  if (f == nullptr || *f != &print_warning) {
+    on_warning(w);
+    return;
+  }
+  bool very_first = false;
+  if (!s.first_time(w, very_first))
+    return;
+  print_warning(w);
+  if (very_first)
+    print_log(log_level::info, "(each distinct warning is printed once per client; set "
+                               "client_options::on_warning to see every one, or to nullptr "
+                               "for none)");
+}
+
+} // namespace detail
+
 detail::prepared_request async_client::prepare(const chat_request& request, bool streaming) const {
   detail::prepared_request out;
   if (streaming && request.stream() != true) {
@@ -192,7 +217,7 @@ detail::prepared_request async_client::prepare(const chat_request& request, bool
       return out;
     }
     if (o.on_warning)
-      o.on_warning(w);
+      detail::report_warning(*state_, w);
   }
   out.body = detail::write_request(request); // validate() covered to_json's checks
   out.options = overrides_;

@@ -65,6 +65,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -669,6 +670,20 @@ public:
   // A reused connection was found closed by the server.
   void found_closed() noexcept { check_idle_ = true; }
 
+  // Whether the default on_warning prints `w`: the first time this client
+  // meets it (its code and message). The requests of a loop repeat their
+  // warnings; one line each is enough.
+  // `very_first` tells whether it is the first warning the client prints.
+  bool first_time(const warning& w, bool& very_first) {
+    std::string key(to_string(w.code));
+    key += ':';
+    key += w.message;
+    std::lock_guard<std::mutex> lock(warned_mutex_);
+    const bool added = warned_.insert(std::move(key)).second;
+    very_first = added && warned_.size() == 1;
+    return added;
+  }
+
   bool may_open() const noexcept { return open_ < options_.max_connections; }
   void opened() noexcept { ++open_; }
 
@@ -878,6 +893,8 @@ private:
   endpoint endpoint_;
   std::optional<proxy_endpoint> proxy_;
   std::vector<std::string> secrets_;
+  std::mutex warned_mutex_; // prepare() runs on the callers' threads
+  std::set<std::string> warned_;
   log_level log_level_ = log_level::off;
   std::optional<boost::asio::ssl::context> tls_;
   std::shared_ptr<deadline_watch> deadlines_;
