@@ -27,6 +27,7 @@
 #include <knobs/detail/config.hpp>
 #include <knobs/detail/erased_handler.hpp>
 #include <knobs/error.hpp>
+#include <knobs/model_info.hpp>
 #include <knobs/options.hpp>
 #include <knobs/request_options.hpp>
 
@@ -61,6 +62,7 @@ struct prepared_request {
 // caller uses; the blocking client goes through the same ones.
 using create_handler = erased_handler<void(std::exception_ptr, chat_completion)>;
 using open_handler = erased_handler<void(std::exception_ptr, std::shared_ptr<stream_state>)>;
+using models_handler = erased_handler<void(std::exception_ptr, std::vector<model_info>)>;
 
 // The caller's `on_chunk`, type-erased; move-only callables are accepted.
 class chunk_function {
@@ -91,6 +93,9 @@ KNOBS_DECL void start_open(std::shared_ptr<client_state> state, prepared_request
                            open_handler handler);
 KNOBS_DECL void start_stream(std::shared_ptr<client_state> state, prepared_request request,
                              chunk_function on_chunk, create_handler handler);
+KNOBS_DECL void start_models(std::shared_ptr<client_state> state,
+                             std::shared_ptr<const request_overrides> options,
+                             models_handler handler);
 
 // The initiations of async_client's operations (arguments as async_initiate
 // passes them: the handler first).
@@ -118,6 +123,16 @@ struct initiate_open_stream {
                      std::move(h)(std::move(e), chat_stream(std::move(opened)));
                    },
                    std::move(handler_ex), slot));
+  }
+};
+
+struct initiate_models {
+  template <class Handler>
+  void operator()(Handler&& handler, std::shared_ptr<client_state> state,
+                  const boost::asio::any_io_executor& ex,
+                  std::shared_ptr<const request_overrides> options) const {
+    start_models(std::move(state), std::move(options),
+                 models_handler(std::forward<Handler>(handler), ex));
   }
 };
 
@@ -224,6 +239,19 @@ public:
         std::forward<OnChunk>(on_chunk));
   }
 
+  /// Asks the server what it serves (`GET {base_url}/models`; on Azure
+  /// OpenAI's deployment-style base URL, the resource's `GET /openai/models`)
+  /// and completes with `void(std::exception_ptr, std::vector<model_info>)`,
+  /// in the server's order. Retries, timeouts, headers and query parameters
+  /// work as for `async_create`; a body that is not a model list completes
+  /// with `parse_error`.
+  template <class CompletionToken BOOST_ASIO_DEFAULT_COMPLETION_TOKEN_TYPE(executor_type)>
+  auto async_models(CompletionToken&& token BOOST_ASIO_DEFAULT_COMPLETION_TOKEN(executor_type)) {
+    return boost::asio::async_initiate<CompletionToken,
+                                       void(std::exception_ptr, std::vector<model_info>)>(
+        detail::initiate_models{}, token, state_, get_executor(), overrides_);
+  }
+
   /// A client for the same server that shares this one's connections,
   /// executor and options, and sends each request with `o` over them (a
   /// longer timeout, other retries, extra headers or query parameters). It
@@ -289,6 +317,14 @@ public:
   result<chat_completion> try_stream(const chat_request& request, OnChunk&& on_chunk) {
     return try_stream_erased(request, detail::chunk_function(std::ref(on_chunk)));
   }
+
+  /// What the server serves: `GET {base_url}/models` (see
+  /// `async_client::async_models`), its entries in the server's order.
+  /// \throws what `create` throws, but `request_error`.
+  KNOBS_DECL std::vector<model_info> models();
+
+  /// The non-throwing form of `models`.
+  KNOBS_DECL result<std::vector<model_info>> try_models();
 
   /// The options the client was made with.
   KNOBS_DECL const client_options& options() const noexcept;

@@ -17,6 +17,7 @@
 #include <knobs/distribution.hpp>
 #include <knobs/error.hpp>
 #include <knobs/message.hpp>
+#include <knobs/model_info.hpp>
 #include <knobs/options.hpp>
 #include <knobs/request_options.hpp>
 #include <knobs/response_format.hpp>

@@ -25,6 +25,7 @@
 #include <knobs/impl/chat_stream.ipp>
 #include <knobs/impl/client.ipp>
 #include <knobs/impl/distribution.ipp>
+#include <knobs/impl/model_info.ipp>
 #include <knobs/impl/options.ipp>
 #include <knobs/impl/request_options.ipp>
 #include <knobs/impl/sampling.ipp>

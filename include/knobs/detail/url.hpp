@@ -31,6 +31,18 @@ struct endpoint {
   std::string target(std::string_view api_path) const {
     return path_prefix + std::string(api_path);
   }
+
+  // The target of GET .../models: `{prefix}/models`, except under Azure
+  // OpenAI's deployment-style base URL (.../openai/deployments/NAME), which
+  // names one deployment and lists nothing: the resource's list is
+  // GET /openai/models (Azure OpenAI REST reference, "Models - List",
+  // api-version 2024-10-21).
+  std::string models_target() const {
+    const auto at = path_prefix.find("/openai/deployments/");
+    if (at != std::string::npos)
+      return path_prefix.substr(0, at) + "/openai/models";
+    return path_prefix + "/models";
+  }
 };
 
 inline error_info bad_base_url(std::string_view url, const std::string& why) {

@@ -96,7 +96,7 @@ using request_handler = erased_handler<void(std::exception_ptr, request_result)>
 // Starts the one request_op, completing `handler` with the part of the result
 // that `pick` takes.
 template <class Handler, class Pick>
-void start_request(std::shared_ptr<client_state> state, prepared_request request, bool streaming,
+void start_request(std::shared_ptr<client_state> state, prepared_request request, request_kind kind,
                    Handler handler, Pick pick) {
   auto ex = state->executor();
   auto handler_ex = handler.get_executor();
@@ -107,20 +107,28 @@ void start_request(std::shared_ptr<client_state> state, prepared_request request
       },
       std::move(handler_ex), slot);
   boost::asio::async_compose<request_handler, void(std::exception_ptr, request_result)>(
-      request_op(std::move(state), std::move(request.body), std::move(request.rejected), streaming,
+      request_op(std::move(state), std::move(request.body), std::move(request.rejected), kind,
                  request.options),
       h, std::move(ex));
 }
 
 void start_create(std::shared_ptr<client_state> state, prepared_request request,
                   create_handler handler) {
-  start_request(std::move(state), std::move(request), false, std::move(handler),
+  start_request(std::move(state), std::move(request), request_kind::create, std::move(handler),
                 [](request_result& r) { return std::move(r.completion); });
+}
+
+void start_models(std::shared_ptr<client_state> state,
+                  std::shared_ptr<const request_overrides> options, models_handler handler) {
+  prepared_request request;
+  request.options = std::move(options);
+  start_request(std::move(state), std::move(request), request_kind::list_models, std::move(handler),
+                [](request_result& r) { return std::move(r.models); });
 }
 
 void start_open(std::shared_ptr<client_state> state, prepared_request request,
                 open_handler handler) {
-  start_request(std::move(state), std::move(request), true, std::move(handler),
+  start_request(std::move(state), std::move(request), request_kind::stream, std::move(handler),
                 [](request_result& r) { return std::move(r.stream); });
 }
 
@@ -233,25 +241,25 @@ struct client::state {
 
 namespace detail {
 
-// How a blocking call ended. The completion is constructed from the
-// handler's, never assigned to: a completion's `raw` keeps the arena it was
-// parsed into only when moved into a new object (Boost.JSON's move
-// assignment keeps the target's storage and copies the tree).
-struct outcome {
+// How a blocking call ended. The value is constructed from the handler's,
+// never assigned to: a completion's `raw` keeps the arena it was parsed
+// into only when moved into a new object (Boost.JSON's move assignment keeps
+// the target's storage and copies the tree).
+template <class T> struct outcome {
   std::exception_ptr failure;
-  std::optional<chat_completion> value;
+  std::optional<T> value;
 };
 
 // The completion handler of every blocking call, erased like any other.
-struct outcome_handler {
-  outcome* out;
-  void operator()(std::exception_ptr e, chat_completion r) const {
+template <class T> struct outcome_handler {
+  outcome<T>* out;
+  void operator()(std::exception_ptr e, T r) const {
     out->failure = std::move(e);
     out->value.emplace(std::move(r));
   }
 };
 
-inline chat_completion value_or_throw(outcome o) {
+template <class T> T value_or_throw(outcome<T> o) {
   if (o.failure)
     std::rethrow_exception(o.failure);
   return std::move(*o.value);
@@ -267,7 +275,7 @@ inline bool is_knobs_error(const std::exception_ptr& e) {
   }
 }
 
-inline result<chat_completion> to_result(outcome o) {
+template <class T> result<T> to_result(outcome<T> o) {
   if (!o.failure)
     return std::move(*o.value);
   try {
@@ -280,15 +288,18 @@ inline result<chat_completion> to_result(outcome o) {
 }
 
 // Runs one operation to its end on the calling thread.
-template <class Initiate>
-outcome run_blocking(std::mutex& mutex, boost::asio::io_context& ioc, Initiate initiate) {
+template <class T, class Initiate>
+outcome<T> run_blocking(std::mutex& mutex, boost::asio::io_context& ioc, Initiate initiate) {
   std::lock_guard<std::mutex> lock(mutex);
-  outcome out;
-  initiate(outcome_handler{&out});
+  outcome<T> out;
+  initiate(outcome_handler<T>{&out});
   ioc.restart();
   ioc.run();
   return out;
 }
+
+using completion_outcome = outcome_handler<chat_completion>;
+using models_outcome = outcome_handler<std::vector<model_info>>;
 
 } // namespace detail
 
@@ -305,16 +316,16 @@ client client::with_options(request_options o) const {
 }
 
 chat_completion client::create(const chat_request& request) {
-  return detail::value_or_throw(
-      detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
+  return detail::value_or_throw(detail::run_blocking<chat_completion>(
+      state_->mutex, state_->ioc, [&](detail::completion_outcome h) {
         detail::start_create(async_.state_, async_.prepare(request, false),
                              detail::create_handler(h, async_.get_executor()));
       }));
 }
 
 result<chat_completion> client::try_create(const chat_request& request) {
-  return detail::to_result(
-      detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
+  return detail::to_result(detail::run_blocking<chat_completion>(
+      state_->mutex, state_->ioc, [&](detail::completion_outcome h) {
         detail::start_create(async_.state_, async_.prepare(request, false),
                              detail::create_handler(h, async_.get_executor()));
       }));
@@ -322,8 +333,8 @@ result<chat_completion> client::try_create(const chat_request& request) {
 
 chat_completion client::stream_erased(const chat_request& request,
                                       detail::chunk_function on_chunk) {
-  return detail::value_or_throw(
-      detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
+  return detail::value_or_throw(detail::run_blocking<chat_completion>(
+      state_->mutex, state_->ioc, [&](detail::completion_outcome h) {
         detail::start_stream(async_.state_, async_.prepare(request, true), std::move(on_chunk),
                              detail::create_handler(h, async_.get_executor()));
       }));
@@ -331,14 +342,30 @@ chat_completion client::stream_erased(const chat_request& request,
 
 result<chat_completion> client::try_stream_erased(const chat_request& request,
                                                   detail::chunk_function on_chunk) {
-  detail::outcome o =
-      detail::run_blocking(state_->mutex, state_->ioc, [&](detail::outcome_handler h) {
+  detail::outcome<chat_completion> o = detail::run_blocking<chat_completion>(
+      state_->mutex, state_->ioc, [&](detail::completion_outcome h) {
         detail::start_stream(async_.state_, async_.prepare(request, true), std::move(on_chunk),
                              detail::create_handler(h, async_.get_executor()));
       });
   if (o.failure && !detail::is_knobs_error(o.failure))
     std::rethrow_exception(o.failure);
   return detail::to_result(std::move(o));
+}
+
+std::vector<model_info> client::models() {
+  return detail::value_or_throw(detail::run_blocking<std::vector<model_info>>(
+      state_->mutex, state_->ioc, [&](detail::models_outcome h) {
+        detail::start_models(async_.state_, async_.overrides_,
+                             detail::models_handler(h, async_.get_executor()));
+      }));
+}
+
+result<std::vector<model_info>> client::try_models() {
+  return detail::to_result(detail::run_blocking<std::vector<model_info>>(
+      state_->mutex, state_->ioc, [&](detail::models_outcome h) {
+        detail::start_models(async_.state_, async_.overrides_,
+                             detail::models_handler(h, async_.get_executor()));
+      }));
 }
 
 const client_options& client::options() const noexcept { return async_.options(); }

@@ -19,6 +19,7 @@
 #include <knobs/detail/sse.hpp>
 #include <knobs/detail/url.hpp>
 #include <knobs/error.hpp>
+#include <knobs/model_info.hpp>
 #include <knobs/options.hpp>
 #include <knobs/request_options.hpp>
 
@@ -308,13 +309,22 @@ inline void deadline_watch::expired() {
 // the proxy with the absolute URL as its target (RFC 9112 §3.2.2) and the
 // proxy's credentials; to an https server it goes inside a CONNECT tunnel
 // (make_connect_head()) as it would directly.
-inline std::string request_head(const client_options& o, const endpoint& ep,
-                                std::string_view accept, const proxy_endpoint* proxy,
+//
+// What the request is: a chat completion (POST, a JSON body) or the model
+// list (GET .../models, no body: its head is whole, ending with the blank
+// line).
+enum class request_kind { create, stream, list_models };
+
+inline std::string request_head(const client_options& o, const endpoint& ep, request_kind kind,
+                                const proxy_endpoint* proxy,
                                 const request_options* extra = nullptr) {
+  const bool get = kind == request_kind::list_models;
   std::vector<std::pair<std::string, std::string>> fields{{"Host", ep.host_header},
-                                                          {"User-Agent", o.user_agent},
-                                                          {"Content-Type", "application/json"},
-                                                          {"Accept", std::string(accept)}};
+                                                          {"User-Agent", o.user_agent}};
+  if (!get)
+    fields.emplace_back("Content-Type", "application/json");
+  fields.emplace_back("Accept",
+                      kind == request_kind::stream ? "text/event-stream" : "application/json");
   // Azure OpenAI takes its resource key as `api-key: KEY` ("Azure OpenAI
   // Service REST API reference", learn.microsoft.com/azure/ai-services/openai/
   // reference, "Authentication"); the value is the key itself, so
@@ -344,21 +354,22 @@ inline std::string request_head(const client_options& o, const endpoint& ep,
       fields.push_back(h);
   };
   std::for_each(o.headers.begin(), o.headers.end(), add);
-  std::string target = ep.target("/chat/completions");
+  std::string target = get ? ep.models_target() : ep.target("/chat/completions");
   append_query(target, o.query);
   if (extra) {
     std::for_each(extra->headers.begin(), extra->headers.end(), add);
     append_query(target, extra->query);
   }
-  std::string head =
-      "POST " + (absolute ? "http://" + ep.host_header : std::string()) + target + " HTTP/1.1\r\n";
+  std::string head = (get ? "GET " : "POST ") +
+                     (absolute ? "http://" + ep.host_header : std::string()) + target +
+                     " HTTP/1.1\r\n";
   for (const auto& f : fields) {
     head += f.first;
     head += ": ";
     head += f.second;
     head += "\r\n";
   }
-  head += "Content-Length: ";
+  head += get ? "\r\n" : "Content-Length: ";
   return head;
 }
 
@@ -549,6 +560,8 @@ struct exchange {
   // A stream's response head is read on its own (the body is then read piece
   // by piece); an error response continues into `parser`.
   bool streaming = false;
+  // GET .../models: the body is a model list, not a completion.
+  bool listing = false;
   std::unique_ptr<boost::beast::http::response_parser<boost::beast::http::buffer_body>> head;
   // The proxy's answer to CONNECT, while it is read.
   std::unique_ptr<boost::beast::http::response_parser<boost::beast::http::empty_body>> tunnel;
@@ -599,8 +612,8 @@ public:
       : executor_(std::move(ex)), options_(std::move(options)), endpoint_(std::move(ep)),
         proxy_(proxy_for(options_, endpoint_)),
         deadlines_(std::make_shared<deadline_watch>(executor_)),
-        json_head_(request_head(options_, endpoint_, "application/json", proxy())),
-        stream_head_(request_head(options_, endpoint_, "text/event-stream", proxy())),
+        json_head_(request_head(options_, endpoint_, request_kind::create, proxy())),
+        stream_head_(request_head(options_, endpoint_, request_kind::stream, proxy())),
         log_url_(loggable_url(nullptr)),
         connect_head_(proxy_ && endpoint_.tls ? make_connect_head(options_, endpoint_, *proxy_)
                                               : ""),
@@ -714,8 +727,8 @@ public:
     add_secrets(o.headers);
     auto out = std::make_shared<request_overrides>();
     if (!o.headers.empty() || !o.query.empty()) {
-      out->json_head = request_head(options_, endpoint_, "application/json", proxy(), &o);
-      out->stream_head = request_head(options_, endpoint_, "text/event-stream", proxy(), &o);
+      out->json_head = request_head(options_, endpoint_, request_kind::create, proxy(), &o);
+      out->stream_head = request_head(options_, endpoint_, request_kind::stream, proxy(), &o);
     }
     out->log_url = loggable_url(&o);
     out->options = std::move(o);
@@ -724,8 +737,9 @@ public:
 
   // An exchange for a new request: a finished one if there is one to reuse.
   std::unique_ptr<exchange> take_exchange(std::string body, std::optional<error_info> rejected,
-                                          bool streaming,
+                                          request_kind kind,
                                           const std::shared_ptr<const request_overrides>& extra) {
+    const bool streaming = kind == request_kind::stream;
     std::unique_ptr<exchange> x;
     if (spare_.empty()) {
       x = std::make_unique<exchange>(shared_from_this());
@@ -737,20 +751,25 @@ public:
     // A with_options client's head when it has one of its own (extra
     // fields or query parameters), otherwise the client's.
     const bool own = extra && !extra->json_head.empty();
-    if (streaming)
+    const request_options* o = extra ? &extra->options : nullptr;
+    x->listing = kind == request_kind::list_models;
+    if (x->listing) // rare: its head and log URL are made each time
+      x->request_head = request_head(options_, endpoint_, kind, proxy(), o);
+    else if (streaming)
       x->request_head.assign(own ? extra->stream_head : stream_head_);
     else
       x->request_head.assign(own ? extra->json_head : json_head_);
     if (logging(log_level::info))
-      x->log_url = extra ? extra->log_url : log_url_;
-    const request_options* o = extra ? &extra->options : nullptr;
+      x->log_url = x->listing ? loggable_url(o, kind) : extra ? extra->log_url : log_url_;
     x->timeout = o && o->timeout ? *o->timeout : options_.timeout;
     x->max_retries = o && o->max_retries ? *o->max_retries : options_.max_retries;
     x->stream_idle_timeout =
         o && o->stream_idle_timeout ? *o->stream_idle_timeout : options_.stream_idle_timeout;
     x->stream_timeout = o && o->stream_timeout ? *o->stream_timeout : options_.stream_timeout;
-    append_number(x->request_head, static_cast<std::int64_t>(body.size()));
-    x->request_head += "\r\n\r\n";
+    if (!x->listing) {
+      append_number(x->request_head, static_cast<std::int64_t>(body.size()));
+      x->request_head += "\r\n\r\n";
+    }
     x->body = std::move(body);
     x->rejected = std::move(rejected);
     x->streaming = streaming;
@@ -767,6 +786,7 @@ public:
     x->head.reset();
     x->tunnel.reset();
     x->streaming = false;
+    x->listing = false;
     x->reused = false;
     x->connected = false;
     x->replaced_stale = false;
@@ -791,9 +811,12 @@ public:
   // "POST https://host/v1/chat/completions?api-version=2024-10-21&trace=[redacted]":
   // what a log line names, the query's values hidden (a query may carry a
   // secret) but Azure's api-version.
-  std::string loggable_url(const request_options* extra) const {
-    std::string url = std::string("POST ") + (endpoint_.tls ? "https://" : "http://") +
-                      endpoint_.host_header + endpoint_.target("/chat/completions");
+  std::string loggable_url(const request_options* extra,
+                           request_kind kind = request_kind::create) const {
+    const bool get = kind == request_kind::list_models;
+    std::string url = std::string(get ? "GET " : "POST ") +
+                      (endpoint_.tls ? "https://" : "http://") + endpoint_.host_header +
+                      (get ? endpoint_.models_target() : endpoint_.target("/chat/completions"));
     bool first = true;
     auto add = [&](const std::vector<std::pair<std::string, std::string>>& query) {
       for (const auto& [name, value] : query) {
@@ -996,6 +1019,7 @@ inline std::string snippet(const std::string& body) {
 struct request_result {
   chat_completion completion;
   std::shared_ptr<stream_state> stream;
+  std::vector<model_info> models;
 };
 
 // Sends one chat-completion request, retrying as the options say, and
@@ -1007,9 +1031,9 @@ struct request_result {
 class request_op : boost::asio::coroutine {
 public:
   request_op(std::shared_ptr<client_state> state, std::string body,
-             std::optional<error_info> rejected, bool streaming,
+             std::optional<error_info> rejected, request_kind kind,
              const std::shared_ptr<const request_overrides>& extra)
-      : s_(state->take_exchange(std::move(body), std::move(rejected), streaming, extra)) {}
+      : s_(state->take_exchange(std::move(body), std::move(rejected), kind, extra)) {}
 
   template <class Self> void operator()(Self& self) { (*this)(self, {}); }
 
@@ -1625,6 +1649,8 @@ private:
   }
 
   template <class Self> void finish(Self& self, const response& res) {
+    if (s_->listing)
+      return finish_list(self, res);
     auto parsed = try_parse_chat_completion(res.body());
     if (!parsed) {
       // Which server, what it said the body is, why it is no completion, and
@@ -1647,9 +1673,26 @@ private:
     // Constructed from the parsed completion, not assigned to: its `raw`
     // keeps the arena it was parsed into (Boost.JSON's move assignment
     // keeps the target's storage, so it would copy the tree node by node).
-    request_result out{std::move(*parsed), nullptr};
+    request_result out{std::move(*parsed), nullptr, {}};
     out.completion.request_id = std::string(res["x-request-id"]);
     out.completion.retries = s_->retries;
+    release();
+    self.complete(std::exception_ptr(), std::move(out));
+  }
+
+  // The model list of a GET .../models.
+  template <class Self> void finish_list(Self& self, const response& res) {
+    auto parsed = try_parse_models(res.body());
+    if (!parsed) {
+      error_info e = parsed.error();
+      e.message = "the " + std::to_string(res.result_int()) + " response from " +
+                  s_->client->server().host_header + " is not a model list: " + e.message;
+      e.retries = s_->retries;
+      return complete(self, std::move(e));
+    }
+    log_attempt("");
+    request_result out;
+    out.models = std::move(*parsed);
     release();
     self.complete(std::exception_ptr(), std::move(out));
   }
