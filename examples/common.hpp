@@ -7,20 +7,26 @@
 // and `MODEL`.
 //
 // - With OPENAI_BASE_URL set, a client for that server: OPENAI_API_KEY is the
-//   key, and the model is KNOBS_MODEL (default "gpt-oss-120b").
+//   key, and the model is KNOBS_MODEL (default "gpt-oss-120b"). It says on
+//   stderr which server it talks to when it can tell (from the host, or from
+//   the server's GET /models), and applies that server's profile, so that a
+//   knob the server ignores is a warning and not a silent no-op.
 // - Without it, the examples still run, on a fresh machine with no network:
 //   `get_client()` starts knobs' offline model (knobs::local::model_server, a
 //   small n-gram model trained on knobs' own corpus) in this process on a
 //   free port of 127.0.0.1, says so in one line on stderr, and returns a
 //   client that talks to it over real HTTP. MODEL is then that model's id,
-//   "knobs-offline-ngram": it is not a real model, and says so.
+//   "knobs-offline-ngram": it is not a real model, and says so. Its profile
+//   is knobs' offline model's.
 
 #include <knobs/client.hpp>
 #include <knobs/local/model_server.hpp>
 #include <knobs/options.hpp>
+#include <knobs/server_profile.hpp>
 
 #include <cstddef>
 #include <cstdlib>
+#include <iostream>
 #include <string>
 #include <string_view>
 
@@ -43,6 +49,32 @@ inline std::string model_name() {
   return chosen.empty() ? "gpt-oss-120b" : chosen;
 }
 
+// Says on stderr, once, which server the examples talk to: the one the
+// host names (api.openai.com, Azure), else the one its /v1/models answer
+// names, so that knobs' warnings can tell a knob the server ignores. A
+// server that cannot say is left unknown; the examples run all the same.
+inline bool say_which_server(knobs::client& client) {
+  std::string how = "from the host";
+  if (client.server().kind == knobs::server_kind::unknown) {
+    auto models = client.try_models();
+    if (!models) {
+      std::cerr << "knobs: cannot tell which server this is (GET /models: "
+                << models.error().message << "); knobs' warnings know nothing of it\n";
+      return true;
+    }
+    const knobs::server_kind found = knobs::server_from_models(*models);
+    if (found == knobs::server_kind::unknown) {
+      std::cerr << "knobs: its /models answer does not say which server this is; knobs' "
+                   "warnings know nothing of it\n";
+      return true;
+    }
+    client.async().set_server(knobs::server_profile::of(found));
+    how = "from its /models answer";
+  }
+  std::cerr << "knobs: talking to " << client.server().name << " (" << how << ")\n";
+  return true;
+}
+
 } // namespace knobs_examples
 
 // The model every request names, e.g. `knobs::chat_request{MODEL}`.
@@ -55,12 +87,15 @@ inline const std::string MODEL = knobs_examples::model_name();
 inline knobs::client& get_client() {
   if (knobs_examples::use_real_server()) {
     static knobs::client client{knobs::client_options::from_env()};
+    static const bool said = knobs_examples::say_which_server(client);
+    (void)said;
     return client;
   }
   static knobs::local::model_server server;
   static knobs::client client{[] {
     knobs::client_options options;
     options.base_url = server.base_url();
+    options.server = knobs::server_profile::of(knobs::server_kind::knobs_offline);
     return options;
   }()};
   return client;

@@ -88,6 +88,8 @@
 
 namespace knobs {
 
+struct server_profile; // <knobs/server_profile.hpp>
+
 // ---------------------------------------------------------------------------
 // Other field types (messages, response formats, tools and warnings have
 // headers of their own: message.hpp, response_format.hpp, tool.hpp, warning.hpp)
@@ -504,6 +506,19 @@ public:
   /// Empty for a request with none of these. Never throws except `bad_alloc`.
   KNOBS_DECL std::vector<warning> warnings() const;
 
+  /// `warnings()`, then what `server`'s profile finds, in this order:
+  ///  - `rejected_by_server`: a field the server answers with 400;
+  ///  - `ignored_by_server`: a field it drops, so the knob changes nothing;
+  ///  - `rejected_by_model`: a field the model's family refuses (OpenAI's
+  ///    reasoning models: temperature other than 1, top_p, the penalties, ...);
+  ///  - `deprecated_field`: a field the server deprecates, and its successor;
+  ///  - `server_default_differs`: sampling knobs left unset that the server
+  ///    fills with values that reshape or cut the distribution (llama.cpp's
+  ///    server: temperature 0.8, top_k 40, top_p 0.95, min_p 0.05).
+  /// A field the profile renames is sent under the server's spelling and
+  /// needs no warning. Works offline.
+  KNOBS_DECL std::vector<warning> warnings(const server_profile& server) const;
+
   /// What the API would reject, as an `errc::invalid_request` error whose
   /// `where` is the field at fault (a JSON path such as "messages[2].content"
   /// or "tools[0].function.name"). Checks run in the order to_json writes the
@@ -592,7 +607,10 @@ namespace detail {
 // to_json without its checks, for a caller that has just run validate(),
 // which checks everything they do: the client serializes each request once and
 // checks it once.
-KNOBS_DECL std::string write_request(const chat_request& r);
+// Top-level keys written under other names: {knobs' key, the server's}
+// (server_profile::fields' renamed ones).
+using renames = std::vector<std::pair<std::string_view, std::string_view>>;
+KNOBS_DECL std::string write_request(const chat_request& r, const renames* as = nullptr);
 
 } // namespace detail
 

@@ -30,6 +30,7 @@
 #include <knobs/model_info.hpp>
 #include <knobs/options.hpp>
 #include <knobs/request_options.hpp>
+#include <knobs/server_profile.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -264,6 +265,18 @@ public:
   /// client made from `client_options` alone).
   KNOBS_DECL request_options request_overrides() const;
 
+  /// The profile the client applies to its requests (`client_options::server`,
+  /// or the one the base URL's host implies, or the one set since); a
+  /// profile of `server_kind::unknown` when none is known. Shared with its
+  /// `with_options` clients.
+  KNOBS_DECL server_profile server() const;
+
+  /// Applies `profile` to the requests prepared from now on, this client's
+  /// and its `with_options` clients'; safe while requests are in flight.
+  /// With `async_models`, what `client::detect_server` does:
+  /// `set_server(server_profile::of(server_from_models(models)))`.
+  KNOBS_DECL void set_server(server_profile profile);
+
   /// Connections open now (idle or busy), and idle in the keep-alive pool.
   KNOBS_DECL std::size_t open_connections() const noexcept;
   KNOBS_DECL std::size_t idle_connections() const noexcept;
@@ -325,6 +338,16 @@ public:
 
   /// The non-throwing form of `models`.
   KNOBS_DECL result<std::vector<model_info>> try_models();
+
+  /// Asks the server which it is (`models()`, read by `server_from_models`)
+  /// and, when the answer says, applies that server's built-in profile from
+  /// now on; returns what it found (`server_kind::unknown` when the list does
+  /// not say, and the profile is then left as it was).
+  /// \throws what `models()` throws.
+  KNOBS_DECL server_kind detect_server();
+
+  /// The profile the client applies (see `async_client::server`).
+  KNOBS_DECL server_profile server() const;
 
   /// The options the client was made with.
   KNOBS_DECL const client_options& options() const noexcept;

@@ -8,12 +8,14 @@
 
 #include <knobs/detail/config.hpp>
 #include <knobs/error.hpp>
+#include <knobs/server_profile.hpp>
 #include <knobs/version.hpp>
 #include <knobs/warning.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -179,6 +181,15 @@ struct client_options {
   /// repeats them, and says so after the first; your own function is called
   /// for every warning of every request; `nullptr` silences them.
   std::function<void(const warning&)> on_warning = print_warning;
+
+  /// What the server does with each field (see <knobs/server_profile.hpp>).
+  /// The client sends each field under the server's spelling, adds the
+  /// profile's warnings to each request's (`on_warning`, `strict`), and
+  /// `client::server()` says which it is. Unset (the default): the profile
+  /// the base URL's host implies (`server_from_url`: OpenAI, Azure OpenAI),
+  /// else none (`server_kind::unknown`), until `client::detect_server()`
+  /// asks the server.
+  std::optional<server_profile> server;
 
   /// Turns warnings into errors: a request with any warning is not sent and
   /// fails with `errc::strict_warning` (thrown as `request_error`).

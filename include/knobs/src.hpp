@@ -29,5 +29,6 @@
 #include <knobs/impl/options.ipp>
 #include <knobs/impl/request_options.ipp>
 #include <knobs/impl/sampling.ipp>
+#include <knobs/impl/server_profile.ipp>
 
 #endif

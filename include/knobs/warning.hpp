@@ -31,10 +31,24 @@ enum class warning_code {
   several_truncation_knobs,
   /// n > 1 at temperature 0: every choice is the same greedy answer.
   n_at_temperature_zero,
+  /// The server answers this field with 400 (OpenAI and `top_k`).
+  rejected_by_server,
+  /// The server drops this field without a word: the knob changes nothing.
+  ignored_by_server,
+  /// The model's family refuses this field or value (OpenAI's reasoning
+  /// models and temperature other than 1).
+  rejected_by_model,
+  /// The server deprecates this field in favour of another.
+  deprecated_field,
+  /// Knobs left unset that the server fills with its own reshaping or
+  /// cutting values (llama.cpp's server: temperature 0.8, top_k 40, ...).
+  server_default_differs,
 };
 
 /// A stable snake_case id for the code, fit for logs and for filtering:
-/// "temperature_and_top_p", "several_truncation_knobs", "n_at_temperature_zero".
+/// "temperature_and_top_p", "several_truncation_knobs", "n_at_temperature_zero",
+/// "rejected_by_server", "ignored_by_server", "rejected_by_model",
+/// "deprecated_field", "server_default_differs".
 constexpr std::string_view to_string(warning_code c) noexcept {
   switch (c) {
   case warning_code::temperature_and_top_p:
@@ -43,6 +57,16 @@ constexpr std::string_view to_string(warning_code c) noexcept {
     return "several_truncation_knobs";
   case warning_code::n_at_temperature_zero:
     return "n_at_temperature_zero";
+  case warning_code::rejected_by_server:
+    return "rejected_by_server";
+  case warning_code::ignored_by_server:
+    return "ignored_by_server";
+  case warning_code::rejected_by_model:
+    return "rejected_by_model";
+  case warning_code::deprecated_field:
+    return "deprecated_field";
+  case warning_code::server_default_differs:
+    return "server_default_differs";
   }
   return "";
 }

@@ -20,6 +20,10 @@
 namespace knobs {
 namespace detail {
 
+inline bool ends_with(std::string_view s, std::string_view end) noexcept {
+  return s.size() >= end.size() && s.substr(s.size() - end.size()) == end;
+}
+
 struct endpoint {
   bool tls = false;        // https
   std::string host;        // for DNS and SNI: "api.openai.com", "127.0.0.1", "::1"

@@ -462,10 +462,18 @@ result<void> chat_request::validate() const {
   return {};
 }
 
-std::string detail::write_request(const chat_request& r) {
+std::string detail::write_request(const chat_request& r, const renames* as) {
   std::string out;
   out.reserve(256);
   detail::json_writer w(out);
+  // A top-level field's key, under the server's spelling when it has one.
+  const auto key = [&](std::string_view k) {
+    if (as)
+      for (const auto& [ours, theirs] : *as)
+        if (ours == k)
+          return w.key(theirs);
+    w.key(k);
+  };
   w.begin_object();
   w.key("model");
   w.string(r.model());
@@ -476,42 +484,42 @@ std::string detail::write_request(const chat_request& r) {
   w.end_array();
 
   if (auto v = r.temperature()) {
-    w.key("temperature");
+    key("temperature");
     w.real(v->value());
   }
   if (auto v = r.top_p()) {
-    w.key("top_p");
+    key("top_p");
     w.real(v->value());
   }
   if (auto v = r.n()) {
-    w.key("n");
+    key("n");
     w.integer(v->value());
   }
   if (const auto& v = r.stop()) {
-    w.key("stop");
+    key("stop");
     w.begin_array();
     for (const auto& s : v->sequences())
       w.string(s);
     w.end_array();
   }
   if (auto v = r.max_tokens()) {
-    w.key("max_tokens");
+    key("max_tokens");
     w.integer(v->value());
   }
   if (auto v = r.max_completion_tokens()) {
-    w.key("max_completion_tokens");
+    key("max_completion_tokens");
     w.integer(v->value());
   }
   if (auto v = r.frequency_penalty()) {
-    w.key("frequency_penalty");
+    key("frequency_penalty");
     w.real(v->value());
   }
   if (auto v = r.presence_penalty()) {
-    w.key("presence_penalty");
+    key("presence_penalty");
     w.real(v->value());
   }
   if (const auto& v = r.logit_bias()) {
-    w.key("logit_bias");
+    key("logit_bias");
     w.begin_object();
     for (const auto& [token, bias] : v->entries()) {
       w.key(detail::format_number(token));
@@ -526,23 +534,23 @@ std::string detail::write_request(const chat_request& r) {
     w.end_object();
   }
   if (auto v = r.logprobs()) {
-    w.key("logprobs");
+    key("logprobs");
     w.boolean(*v);
   }
   if (auto v = r.top_logprobs()) {
-    w.key("top_logprobs");
+    key("top_logprobs");
     w.integer(v->value());
   }
   if (auto v = r.seed()) {
-    w.key("seed");
+    key("seed");
     w.integer(v->value());
   }
   if (auto v = r.stream()) {
-    w.key("stream");
+    key("stream");
     w.boolean(*v);
   }
   if (auto v = r.stream_options()) {
-    w.key("stream_options");
+    key("stream_options");
     w.begin_object();
     w.key("include_usage");
     w.boolean(v->include_usage);
@@ -553,7 +561,7 @@ std::string detail::write_request(const chat_request& r) {
     w.end_object();
   }
   if (const auto& v = r.response_format()) {
-    w.key("response_format");
+    key("response_format");
     w.begin_object();
     w.key("type");
     w.string(v->type());
@@ -577,7 +585,7 @@ std::string detail::write_request(const chat_request& r) {
     w.end_object();
   }
   if (const auto& v = r.tools()) {
-    w.key("tools");
+    key("tools");
     w.begin_array();
     for (const auto& tool : *v) {
       w.begin_object();
@@ -605,7 +613,7 @@ std::string detail::write_request(const chat_request& r) {
     w.end_array();
   }
   if (const auto& v = r.tool_choice()) {
-    w.key("tool_choice");
+    key("tool_choice");
     if (v->mode() == "function") {
       w.begin_object();
       w.key("type");
@@ -621,31 +629,31 @@ std::string detail::write_request(const chat_request& r) {
     }
   }
   if (auto v = r.parallel_tool_calls()) {
-    w.key("parallel_tool_calls");
+    key("parallel_tool_calls");
     w.boolean(*v);
   }
   if (auto v = r.reasoning_effort()) {
-    w.key("reasoning_effort");
+    key("reasoning_effort");
     w.string(to_string(*v));
   }
   if (auto v = r.service_tier()) {
-    w.key("service_tier");
+    key("service_tier");
     w.string(to_string(*v));
   }
   if (const auto& v = r.end_user()) {
-    w.key("user");
+    key("user");
     w.string(*v);
   }
   if (const auto& v = r.safety_identifier()) {
-    w.key("safety_identifier");
+    key("safety_identifier");
     w.string(*v);
   }
   if (const auto& v = r.prompt_cache_key()) {
-    w.key("prompt_cache_key");
+    key("prompt_cache_key");
     w.string(*v);
   }
   if (const auto& v = r.metadata()) {
-    w.key("metadata");
+    key("metadata");
     w.begin_object();
     for (const auto& [key, value] : *v) {
       w.key(key);
@@ -654,19 +662,19 @@ std::string detail::write_request(const chat_request& r) {
     w.end_object();
   }
   if (auto v = r.store()) {
-    w.key("store");
+    key("store");
     w.boolean(*v);
   }
   if (auto v = r.top_k()) {
-    w.key("top_k");
+    key("top_k");
     w.integer(v->value());
   }
   if (auto v = r.min_p()) {
-    w.key("min_p");
+    key("min_p");
     w.real(v->value());
   }
   if (auto v = r.repetition_penalty()) {
-    w.key("repetition_penalty");
+    key("repetition_penalty");
     w.real(v->value());
   }
   for (const auto& [key, value] : r.extra()) {

@@ -168,6 +168,10 @@ request_options async_client::request_overrides() const {
   return overrides_ ? overrides_->options : request_options{};
 }
 
+server_profile async_client::server() const { return *state_->profile(); }
+
+void async_client::set_server(server_profile profile) { state_->set_profile(std::move(profile)); }
+
 std::size_t async_client::open_connections() const noexcept { return state_->open_connections(); }
 
 std::size_t async_client::idle_connections() const noexcept { return state_->idle_connections(); }
@@ -217,7 +221,8 @@ detail::prepared_request async_client::prepare(const chat_request& request, bool
     return out;
   }
   const client_options& o = state_->options();
-  for (const warning& w : request.warnings()) {
+  const std::shared_ptr<const server_profile> server = state_->profile();
+  for (const warning& w : request.warnings(*server)) {
     if (o.strict) {
       out.rejected =
           make_error(errc::strict_warning,
@@ -227,7 +232,14 @@ detail::prepared_request async_client::prepare(const chat_request& request, bool
     if (o.on_warning)
       detail::report_warning(*state_, w);
   }
-  out.body = detail::write_request(request); // validate() covered to_json's checks
+  // validate() covered to_json's checks; the profile may still refuse a
+  // renamed field that extra() sets too.
+  auto body = detail::write_request(request, *server);
+  if (!body) {
+    out.rejected = body.error();
+    return out;
+  }
+  out.body = std::move(*body);
   out.options = overrides_;
   return out;
 }
@@ -367,6 +379,15 @@ result<std::vector<model_info>> client::try_models() {
                              detail::models_handler(h, async_.get_executor()));
       }));
 }
+
+server_kind client::detect_server() {
+  const server_kind found = server_from_models(models());
+  if (found != server_kind::unknown)
+    async_.set_server(server_profile::of(found));
+  return found;
+}
+
+server_profile client::server() const { return async_.server(); }
 
 const client_options& client::options() const noexcept { return async_.options(); }
 

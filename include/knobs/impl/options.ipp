@@ -66,10 +66,6 @@ inline bool dated_api_version(std::string_view v) {
          v[4] == '-' && digit(v[5]) && digit(v[6]) && v[7] == '-' && digit(v[8]) && digit(v[9]);
 }
 
-inline bool ends_with(std::string_view s, std::string_view end) {
-  return s.size() >= end.size() && s.substr(s.size() - end.size()) == end;
-}
-
 // Azure OpenAI's two URL forms, as Microsoft documents them:
 // - the dated API: POST {endpoint}/openai/deployments/{deployment-id}/chat/completions
 //   ?api-version={api-version}, api-version required ("Azure OpenAI Service

@@ -22,6 +22,7 @@
 #include <knobs/model_info.hpp>
 #include <knobs/options.hpp>
 #include <knobs/request_options.hpp>
+#include <knobs/server_profile.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/compose.hpp>
@@ -683,6 +684,14 @@ public:
   // A reused connection was found closed by the server.
   void found_closed() noexcept { check_idle_ = true; }
 
+  // The server's profile: the options', else the host's; replaced by
+  // client::detect_server() while requests may be prepared on other threads.
+  std::shared_ptr<const server_profile> profile() const { return std::atomic_load(&profile_); }
+  void set_profile(server_profile p) {
+    std::atomic_store(&profile_, std::shared_ptr<const server_profile>(
+                                     std::make_shared<server_profile>(std::move(p))));
+  }
+
   // Whether the default on_warning prints `w`: the first time this client
   // meets it (its code and message). The requests of a loop repeat their
   // warnings; one line each is enough.
@@ -916,6 +925,8 @@ private:
   endpoint endpoint_;
   std::optional<proxy_endpoint> proxy_;
   std::vector<std::string> secrets_;
+  std::shared_ptr<const server_profile> profile_ = std::make_shared<server_profile>(
+      options_.server ? *options_.server : server_profile::of(server_from_url(options_.base_url)));
   std::mutex warned_mutex_; // prepare() runs on the callers' threads
   std::set<std::string> warned_;
   log_level log_level_ = log_level::off;
