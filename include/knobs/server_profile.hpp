@@ -90,10 +90,12 @@ struct field_rule {
   /// For `renamed`: the server's spelling ("repeat_penalty").
   std::string sent_as;
   /// Accepted but deprecated there: the field to use instead
-  /// ("max_completion_tokens").
+  /// ("max_completion_tokens"), or empty when there is none.
   std::string deprecated_for;
   /// What to do instead, for the warning ("use top_p or min_p instead").
   std::string advice;
+  /// Whether the server deprecates the field (see `deprecated_for`).
+  bool deprecated = false;
 };
 
 /// What a server uses for a sampling knob the request leaves unset.

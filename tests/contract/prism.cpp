@@ -194,6 +194,9 @@ knobs::client_options prism_options() {
   o.api_key = "sk-knobs-contract-dummy";
   o.max_retries = 0;
   o.on_warning = nullptr;
+  // Prism stands in for api.openai.com: the client applies OpenAI's profile
+  // (its spellings: every field as knobs names it), as it would there.
+  o.server = knobs::server_profile::of(knobs::server_kind::openai);
   return o;
 }
 

@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include <knobs/detail/number.hpp>
+#include <knobs/server_profile.hpp>
 
 #include <boost/json/serialize.hpp>
 
@@ -181,6 +182,26 @@ TEST_CASE("every field the builder writes is in the spec, apart from the three e
                     "the spec defines this extension now: check its range against knobs'");
     else
       CHECK(props.count(std::string(f.key)) == 1);
+  }
+}
+
+TEST_CASE("OpenAI's profile rejects what the spec lacks and deprecates what it deprecates") {
+  // The facts of server_profile::of(openai) pinned against the spec: the
+  // builder's fields the spec does not define are rejected (400), the rest
+  // are not; a field the spec marks deprecated is deprecated in the profile.
+  const auto openai = knobs::server_profile::of(knobs::server_kind::openai);
+  const auto& props = request_properties();
+  for (const auto& f : knobs::detail::typed_fields) {
+    INFO("field: ", f.key);
+    const knobs::field_rule* rule = openai.find(f.key);
+    const auto it = props.find(std::string(f.key));
+    const bool in_spec = it != props.end();
+    CHECK((rule && rule->support == knobs::field_support::rejected) == !in_spec);
+    bool deprecated = false;
+    if (in_spec)
+      for (const json::object* def : it->second)
+        deprecated = deprecated || def->if_contains("deprecated") != nullptr;
+    CHECK((rule && rule->deprecated) == deprecated);
   }
 }
 

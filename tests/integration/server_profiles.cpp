@@ -13,6 +13,7 @@
 #include "../fixture.hpp"
 #include "../loopback.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -97,6 +98,42 @@ TEST_CASE("Ollama's profile: an ignored knob is reported; strict sends nothing")
   CHECK(server.requests().size() == 1);
 }
 
+TEST_CASE("every profile: each extension arrives under the server's spelling or is warned "
+          "about") {
+  // Nothing silent: for every built-in profile, the sampling extensions and
+  // the length limit either reach the server under the name the profile
+  // gives them, or come with a warning naming them.
+  for (auto kind : {server_kind::unknown, server_kind::openai, server_kind::azure_openai,
+                    server_kind::vllm, server_kind::llamacpp, server_kind::ollama,
+                    server_kind::lmstudio, server_kind::knobs_offline}) {
+    CAPTURE(to_string(kind));
+    auto server = serving_models("");
+    seen_warnings seen;
+    auto o = watching(server, seen);
+    const auto profile = knobs::server_profile::of(kind);
+    o.server = profile;
+    knobs::client client{o};
+    client.create(lesson_request().top_k(40).min_p(0.05).repetition_penalty(1.1).max_tokens(60));
+    const auto got = server.requests();
+    REQUIRE(got.size() == 1);
+    for (const char* field : {"top_k", "min_p", "repetition_penalty", "max_tokens"}) {
+      CAPTURE(field);
+      const knobs::field_rule* rule = profile.find(field);
+      const bool quiet = !rule || rule->support == knobs::field_support::accepted ||
+                         rule->support == knobs::field_support::renamed;
+      const std::string spelled = "\"" + std::string(profile.spelling(field)) + "\":";
+      CHECK(got[0].body.find(spelled) != std::string::npos); // sent either way
+      if (quiet && !(rule && rule->deprecated))
+        continue;
+      const bool named =
+          std::any_of(seen.messages.begin(), seen.messages.end(), [&](const std::string& m) {
+            return m.find(std::string(" ") + field) != std::string::npos;
+          });
+      CHECK(named);
+    }
+  }
+}
+
 TEST_CASE("OpenAI's profile from the host: top_k refused in strict mode before connecting") {
   knobs::client_options o;
   o.base_url = "https://api.openai.com/v1";
@@ -134,10 +171,12 @@ TEST_CASE("detect_server(): from /v1/models, then the profile applies to every r
   shared.create(lesson_request().repetition_penalty(1.3));
   CHECK(server.requests().back().body.find(R"("repeat_penalty":1.3)") != std::string::npos);
 
-  for (const auto& [name, kind] : std::vector<std::pair<std::string, server_kind>>{
+  for (const auto& entry : std::vector<std::pair<std::string, server_kind>>{
            {"vllm/models.json", server_kind::vllm},
            {"lmstudio/models.json", server_kind::lmstudio},
            {"ollama/models.json", server_kind::ollama}}) {
+    const std::string& name = entry.first;
+    const server_kind kind = entry.second;
     CAPTURE(name);
     auto s = serving_models(name);
     knobs::client c{options_for(s)};

@@ -93,6 +93,12 @@ TEST_CASE("OpenAI rejects the extensions, deprecates max_tokens") {
   REQUIRE(codes(w) == std::vector{warning_code::deprecated_field});
   CHECK(w[0].message == "OpenAI deprecates max_tokens: use max_completion_tokens instead");
   CHECK(request("gpt-4o").temperature(0.7).max_completion_tokens(60).warnings(openai).empty());
+  // seed and user: deprecated in the spec too (pinned by tests/contract/spec.cpp).
+  w = request("gpt-4o").seed(42).end_user("u-1").warnings(openai);
+  REQUIRE(codes(w) == std::vector{warning_code::deprecated_field, warning_code::deprecated_field});
+  CHECK(w[0].message.find("OpenAI deprecates seed: OpenAI marks seed deprecated") == 0);
+  CHECK(w[1].message.find("OpenAI deprecates user: end_user() is deprecated there: use "
+                          "safety_identifier()") == 0);
 }
 
 TEST_CASE("OpenAI's reasoning models: the family's refusals, by model id") {
@@ -136,7 +142,11 @@ TEST_CASE("the model table is the user's to extend") {
   CHECK(w[0].message == "my-reasoner-2 (my-reasoner) refuses seed: unset it");
   // And a field rule of one's own.
   auto vllm = profile(server_kind::vllm);
-  vllm.fields.push_back({"seed", knobs::field_support::ignored, "", "", "this build drops it"});
+  knobs::field_rule dropped;
+  dropped.field = "seed";
+  dropped.support = knobs::field_support::ignored;
+  dropped.advice = "this build drops it";
+  vllm.fields.push_back(dropped);
   CHECK(codes(request().seed(1).warnings(vllm)) == std::vector{warning_code::ignored_by_server});
 }
 

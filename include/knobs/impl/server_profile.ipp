@@ -30,6 +30,13 @@ inline field_rule rule(std::string field, field_support support, std::string adv
   return r;
 }
 
+inline field_rule deprecated(std::string field, std::string successor, std::string advice) {
+  field_rule r = rule(std::move(field), field_support::accepted, std::move(advice));
+  r.deprecated = true;
+  r.deprecated_for = std::move(successor);
+  return r;
+}
+
 inline field_rule renamed(std::string field, std::string sent_as) {
   field_rule r;
   r.field = std::move(field);
@@ -118,14 +125,20 @@ server_profile server_profile::of(server_kind kind) {
     p.fields.push_back(rule("repetition_penalty", field_support::rejected,
                             "OpenAI has no repetition_penalty: use frequency_penalty or "
                             "presence_penalty"));
-    {
-      // max_tokens is "Deprecated in favor of max_completion_tokens"
-      // (openai-node src/resources/chat/completions/completions.ts
-      // @2f679e61, `@deprecated`; the API reference says the same).
-      field_rule r = rule("max_tokens", field_support::accepted);
-      r.deprecated_for = "max_completion_tokens";
-      p.fields.push_back(std::move(r));
-    }
+    // Deprecated in the spec (openai-openapi 2.3.0, tests/contract/
+    // chat-completions.json: `deprecated: true`, pinned by
+    // tests/contract/spec.cpp): max_tokens for max_completion_tokens, user
+    // for safety_identifier (and prompt_cache_key), seed with no successor
+    // (openai-node src/resources/chat/completions/completions.ts @2f679e61
+    // marks max_tokens `@deprecated` too).
+    p.fields.push_back(detail::deprecated("max_tokens", "max_completion_tokens", ""));
+    p.fields.push_back(detail::deprecated(
+        "user", "safety_identifier",
+        "end_user() is deprecated there: use safety_identifier() (and prompt_cache_key())"));
+    p.fields.push_back(detail::deprecated(
+        "seed", "",
+        "OpenAI marks seed deprecated: reproducibility there is best-effort, watch "
+        "system_fingerprint"));
     // Unset temperature and top_p are 1 (API reference): neutral, no defaults
     // to warn about.
     p.models = openai_model_rules();
@@ -305,7 +318,10 @@ inline renames renames_of(const server_profile& server) {
 
 result<std::string> write_request(const chat_request& r, const server_profile& server) {
   const renames as = renames_of(server);
-  for (const auto& [ours, theirs] : as) {
+  for (const auto& rename : as) {
+    // (Named, not bound: clang 14 cannot capture a structured binding.)
+    const std::string_view ours = rename.first;
+    const std::string_view theirs = rename.second;
     if (std::none_of(r.extra().begin(), r.extra().end(),
                      [&](const auto& e) { return e.first == theirs; }))
       continue;
@@ -371,13 +387,15 @@ std::vector<warning> chat_request::warnings(const server_profile& server) const 
   }
 
   for (const std::string& k : keys)
-    if (const field_rule* f = server.find(k); f && !f->deprecated_for.empty()) {
+    if (const field_rule* f = server.find(k); f && f->deprecated) {
       // The model's own refusal already said it.
       const model_rule* row = detail::rule_for(server, model());
       if (row && std::find(row->refused.begin(), row->refused.end(), k) != row->refused.end())
         continue;
-      out.push_back({warning_code::deprecated_field,
-                     server.name + " deprecates " + k + ": use " + f->deprecated_for + " instead"});
+      out.push_back(
+          {warning_code::deprecated_field,
+           server.name + " deprecates " + k +
+               (f->advice.empty() ? ": use " + f->deprecated_for + " instead" : ": " + f->advice)});
     }
 
   // Unset knobs the server fills with reshaping or cutting values. A knob
