@@ -339,7 +339,8 @@ public:
   /// The non-throwing form of `models`.
   KNOBS_DECL result<std::vector<model_info>> try_models();
 
-  /// Asks the server which it is (`models()`, read by `server_from_models`)
+  /// Asks the server which it is (`models()`, read by `server_from_models`,
+  /// then its header fields by `server_from_headers`)
   /// and, when the answer says, applies that server's built-in profile from
   /// now on; returns what it found (`server_kind::unknown` when the list does
   /// not say, and the profile is then left as it was).

@@ -34,6 +34,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace knobs {
@@ -170,6 +171,14 @@ KNOBS_DECL server_kind server_from_url(std::string_view base_url);
 /// entry with `created_at` and no `owned_by` Azure OpenAI, "system",
 /// "openai" and "openai-internal" OpenAI.
 KNOBS_DECL server_kind server_from_models(const std::vector<model_info>& models);
+
+/// The server a response's header fields imply (names in any case), or
+/// `unknown`: `Server: llama.cpp` is llama.cpp's server, `apim-request-id` or
+/// `x-ms-region` Azure OpenAI, `openai-version` or `openai-processing-ms`
+/// OpenAI. vLLM's `server: uvicorn` is any Python server's and says nothing;
+/// Ollama and LM Studio send nothing of their own.
+KNOBS_DECL server_kind
+server_from_headers(const std::vector<std::pair<std::string, std::string>>& fields);
 
 /// The request as `to_json(request)` writes it, with each field the profile
 /// renames under the server's spelling.

@@ -183,7 +183,15 @@ TEST_CASE("detect_server(): from /v1/models, then the profile applies to every r
     CHECK(c.detect_server() == kind);
     CHECK(c.server().kind == kind);
   }
-  // A list that says nothing leaves the profile alone.
+  // A list that says nothing, from a server whose header fields do.
+  knobs::local::server llama([](const received_request&) {
+    return response_plan::json(200, fixture("ollama/models_empty.json"))
+        .with_header("Server", "llama.cpp");
+  });
+  knobs::client by_header{options_for(llama)};
+  CHECK(by_header.detect_server() == server_kind::llamacpp);
+  CHECK(by_header.server().kind == server_kind::llamacpp);
+  // A list and header fields that say nothing leave the profile alone.
   auto quiet = serving_models("ollama/models_empty.json");
   auto o = options_for(quiet);
   o.server = knobs::server_profile::of(server_kind::vllm);

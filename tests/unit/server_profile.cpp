@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -186,6 +187,21 @@ TEST_CASE("the server from a /v1/models answer: each recorded shape") {
   CHECK(from("openai/models.json") == server_kind::openai);
   CHECK(from("azure/models.json") == server_kind::azure_openai);
   CHECK(from("ollama/models_empty.json") == server_kind::unknown); // nothing to go by
+}
+
+TEST_CASE("the server from a response's header fields") {
+  using fields = std::vector<std::pair<std::string, std::string>>;
+  CHECK(knobs::server_from_headers(fields{{"Server", "llama.cpp"}}) == server_kind::llamacpp);
+  CHECK(knobs::server_from_headers(fields{{"server", "LLAMA.CPP"}}) == server_kind::llamacpp);
+  CHECK(knobs::server_from_headers(fields{{"apim-request-id", "1f2e"}, {"x-request-id", "r"}}) ==
+        server_kind::azure_openai);
+  CHECK(knobs::server_from_headers(fields{{"X-MS-Region", "East US"}}) ==
+        server_kind::azure_openai);
+  CHECK(knobs::server_from_headers(fields{{"openai-version", "2020-10-01"}}) ==
+        server_kind::openai);
+  CHECK(knobs::server_from_headers(fields{{"openai-processing-ms", "31"}}) == server_kind::openai);
+  CHECK(knobs::server_from_headers(fields{{"server", "uvicorn"}}) == server_kind::unknown);
+  CHECK(knobs::server_from_headers(fields{}) == server_kind::unknown);
 }
 
 TEST_CASE("every kind has a stable name and a profile of that kind") {

@@ -381,7 +381,9 @@ result<std::vector<model_info>> client::try_models() {
 }
 
 server_kind client::detect_server() {
-  const server_kind found = server_from_models(models());
+  server_kind found = server_from_models(models());
+  if (found == server_kind::unknown)
+    found = async_.state_->heard(); // the list's header fields
   if (found != server_kind::unknown)
     async_.set_server(server_profile::of(found));
   return found;

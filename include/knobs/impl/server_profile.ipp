@@ -289,6 +289,27 @@ server_kind server_from_models(const std::vector<model_info>& models) {
   return server_kind::unknown;
 }
 
+server_kind server_from_headers(const std::vector<std::pair<std::string, std::string>>& fields) {
+  const auto has = [&](std::string_view name) {
+    return std::any_of(fields.begin(), fields.end(),
+                       [&](const auto& f) { return detail::iequal(f.first, name); });
+  };
+  // llama.cpp's server sets `Server: llama.cpp` on every response
+  // (examples/server/server.cpp @03d4bccb, main(): set_default_headers).
+  for (const auto& f : fields)
+    if (detail::iequal(f.first, "server") && detail::iequal(f.second, "llama.cpp"))
+      return server_kind::llamacpp;
+  // Azure OpenAI's gateway adds apim-request-id and x-ms-region (a recorded
+  // Azure OpenAI chat completion response, 2024; no openai-organization in it).
+  if (has("apim-request-id") || has("x-ms-region"))
+    return server_kind::azure_openai;
+  // OpenAI's "Debugging requests" (API reference): openai-organization,
+  // openai-processing-ms, openai-version on every response.
+  if (has("openai-version") || has("openai-processing-ms"))
+    return server_kind::openai;
+  return server_kind::unknown;
+}
+
 namespace detail {
 
 // The top-level keys a request writes, in order (its JSON read back: the

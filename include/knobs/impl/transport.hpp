@@ -56,6 +56,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -687,6 +688,10 @@ public:
   // The server's profile: the options', else the host's; replaced by
   // client::detect_server() while requests may be prepared on other threads.
   std::shared_ptr<const server_profile> profile() const { return std::atomic_load(&profile_); }
+  // What the last model list's header fields said of the server.
+  void heard_from(server_kind k) noexcept { heard_ = k; }
+  server_kind heard() const noexcept { return heard_; }
+
   void set_profile(server_profile p) {
     std::atomic_store(&profile_, std::shared_ptr<const server_profile>(
                                      std::make_shared<server_profile>(std::move(p))));
@@ -927,6 +932,7 @@ private:
   std::vector<std::string> secrets_;
   std::shared_ptr<const server_profile> profile_ = std::make_shared<server_profile>(
       options_.server ? *options_.server : server_profile::of(server_from_url(options_.base_url)));
+  std::atomic<server_kind> heard_{server_kind::unknown};
   std::mutex warned_mutex_; // prepare() runs on the callers' threads
   std::set<std::string> warned_;
   log_level log_level_ = log_level::off;
@@ -1701,6 +1707,11 @@ private:
       e.retries = s_->retries;
       return complete(self, std::move(e));
     }
+    // What the answer's header fields say of the server, for detect_server().
+    std::vector<std::pair<std::string, std::string>> fields;
+    for (const auto& f : res)
+      fields.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    s_->client->heard_from(server_from_headers(fields));
     log_attempt("");
     request_result out;
     out.models = std::move(*parsed);
