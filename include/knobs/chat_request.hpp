@@ -610,7 +610,10 @@ namespace detail {
 // Top-level keys written under other names: {knobs' key, the server's}
 // (server_profile::fields' renamed ones).
 using renames = std::vector<std::pair<std::string_view, std::string_view>>;
-KNOBS_DECL std::string write_request(const chat_request& r, const renames* as = nullptr);
+// `keys`, when given, receives the top-level fields written after model and
+// messages, in order, by knobs' names (the extra() ones as given).
+KNOBS_DECL std::string write_request(const chat_request& r, const renames* as = nullptr,
+                                     std::vector<std::string>* keys = nullptr);
 
 } // namespace detail
 

@@ -187,8 +187,16 @@ server_from_headers(const std::vector<std::pair<std::string, std::string>>& fiel
 KNOBS_DECL std::string to_json(const chat_request& request, const server_profile& server);
 
 namespace detail {
-// to_json with a profile, without the checks (the client has validated).
-KNOBS_DECL result<std::string> write_request(const chat_request& r, const server_profile& server);
+// Whether the profile has anything to say (the unknown one has not).
+KNOBS_DECL bool lints(const server_profile& server) noexcept;
+// to_json with a profile, without the checks (the client has validated);
+// `keys` as write_request's.
+KNOBS_DECL result<std::string> write_request(const chat_request& r, const server_profile& server,
+                                             std::vector<std::string>* keys = nullptr);
+// warnings(server) for a request whose top-level fields are `keys`.
+KNOBS_DECL std::vector<warning> profile_warnings(const chat_request& r,
+                                                 const server_profile& server,
+                                                 const std::vector<std::string>& keys);
 } // namespace detail
 
 } // namespace knobs

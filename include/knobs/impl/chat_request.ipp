@@ -462,12 +462,15 @@ result<void> chat_request::validate() const {
   return {};
 }
 
-std::string detail::write_request(const chat_request& r, const renames* as) {
+std::string detail::write_request(const chat_request& r, const renames* as,
+                                  std::vector<std::string>* keys) {
   std::string out;
   out.reserve(256);
   detail::json_writer w(out);
   // A top-level field's key, under the server's spelling when it has one.
   const auto key = [&](std::string_view k) {
+    if (keys)
+      keys->emplace_back(k);
     if (as)
       for (const auto& [ours, theirs] : *as)
         if (ours == k)
@@ -677,8 +680,10 @@ std::string detail::write_request(const chat_request& r, const renames* as) {
     key("repetition_penalty");
     w.real(v->value());
   }
-  for (const auto& [key, value] : r.extra()) {
-    w.key(key);
+  for (const auto& [name, value] : r.extra()) {
+    if (keys)
+      keys->push_back(name);
+    w.key(name);
     w.value(value);
   }
   w.end_object();

@@ -222,7 +222,14 @@ detail::prepared_request async_client::prepare(const chat_request& request, bool
   }
   const client_options& o = state_->options();
   const std::shared_ptr<const server_profile> server = state_->profile();
-  for (const warning& w : request.warnings(*server)) {
+  // The body is written once; a profile with something to say lints the
+  // fields it wrote (validate() covered to_json's checks; the profile may
+  // still refuse a renamed field that extra() sets too).
+  const bool lints = detail::lints(*server);
+  std::vector<std::string> keys;
+  auto body = detail::write_request(request, *server, lints ? &keys : nullptr);
+  for (const warning& w :
+       lints ? detail::profile_warnings(request, *server, keys) : request.warnings()) {
     if (o.strict) {
       out.rejected =
           make_error(errc::strict_warning,
@@ -232,9 +239,6 @@ detail::prepared_request async_client::prepare(const chat_request& request, bool
     if (o.on_warning)
       detail::report_warning(*state_, w);
   }
-  // validate() covered to_json's checks; the profile may still refuse a
-  // renamed field that extra() sets too.
-  auto body = detail::write_request(request, *server);
   if (!body) {
     out.rejected = body.error();
     return out;

@@ -13,8 +13,6 @@
 #include <knobs/detail/number.hpp>
 #include <knobs/detail/url.hpp>
 
-#include <boost/json/parse.hpp>
-
 #include <algorithm>
 #include <utility>
 
@@ -312,16 +310,6 @@ server_kind server_from_headers(const std::vector<std::pair<std::string, std::st
 
 namespace detail {
 
-// The top-level keys a request writes, in order (its JSON read back: the
-// one place that knows them is write_request).
-inline std::vector<std::string> request_keys(const chat_request& r) {
-  std::vector<std::string> keys;
-  const boost::json::value v = boost::json::parse(write_request(r));
-  for (const auto& member : v.as_object())
-    keys.emplace_back(member.key());
-  return keys;
-}
-
 inline const model_rule* rule_for(const server_profile& server, std::string_view model) {
   for (const model_rule& row : server.models)
     if (row.matches && row.matches(model))
@@ -337,24 +325,34 @@ inline renames renames_of(const server_profile& server) {
   return out;
 }
 
-result<std::string> write_request(const chat_request& r, const server_profile& server) {
+bool lints(const server_profile& server) noexcept {
+  return !(server.fields.empty() && server.defaults.empty() && server.models.empty());
+}
+
+result<std::string> write_request(const chat_request& r, const server_profile& server,
+                                  std::vector<std::string>* keys) {
   const renames as = renames_of(server);
+  // The fields written are needed only to check the renames (and by the
+  // caller that asks for them): the unknown profile's requests skip it.
+  std::vector<std::string> written;
+  std::vector<std::string>* collect = keys ? keys : as.empty() ? nullptr : &written;
+  std::string body = write_request(r, as.empty() ? nullptr : &as, collect);
+  const std::vector<std::string>& sent = keys ? *keys : written;
   for (const auto& rename : as) {
     // (Named, not bound: clang 14 cannot capture a structured binding.)
     const std::string_view ours = rename.first;
     const std::string_view theirs = rename.second;
-    if (std::none_of(r.extra().begin(), r.extra().end(),
+    if (std::find(sent.begin(), sent.end(), ours) == sent.end() ||
+        std::none_of(r.extra().begin(), r.extra().end(),
                      [&](const auto& e) { return e.first == theirs; }))
       continue;
-    const auto keys = request_keys(r);
-    if (std::find(keys.begin(), keys.end(), ours) != keys.end())
-      return make_error(errc::invalid_request,
-                        std::string(ours) + " is sent to " + server.name + " as " +
-                            std::string(theirs) + ", and extra(\"" + std::string(theirs) +
-                            "\", ...) sets that field too: keep one",
-                        std::string(theirs));
+    return make_error(errc::invalid_request,
+                      std::string(ours) + " is sent to " + server.name + " as " +
+                          std::string(theirs) + ", and extra(\"" + std::string(theirs) +
+                          "\", ...) sets that field too: keep one",
+                      std::string(theirs));
   }
-  return write_request(r, as.empty() ? nullptr : &as);
+  return body;
 }
 
 } // namespace detail
@@ -366,10 +364,16 @@ std::string to_json(const chat_request& request, const server_profile& server) {
 }
 
 std::vector<warning> chat_request::warnings(const server_profile& server) const {
-  std::vector<warning> out = warnings();
-  if (server.fields.empty() && server.defaults.empty() && server.models.empty())
-    return out;
-  const std::vector<std::string> keys = detail::request_keys(*this);
+  if (!detail::lints(server))
+    return warnings();
+  std::vector<std::string> keys;
+  detail::write_request(*this, nullptr, &keys);
+  return detail::profile_warnings(*this, server, keys);
+}
+
+std::vector<warning> detail::profile_warnings(const chat_request& r, const server_profile& server,
+                                              const std::vector<std::string>& keys) {
+  std::vector<warning> out = r.warnings();
   const auto sent = [&](std::string_view k) {
     return std::find(keys.begin(), keys.end(), k) != keys.end();
   };
@@ -387,22 +391,23 @@ std::vector<warning> chat_request::warnings(const server_profile& server) const 
                      server.name + " ignores " + k + ", so setting it changes nothing" +
                          (f->advice.empty() ? "; leave it unset" : advice(*f))});
 
-  if (const model_rule* row = detail::rule_for(server, model())) {
+  const model_rule* row = rule_for(server, r.model());
+  if (row) {
     const bool reasoning_off =
         row->accepted_without_reasoning &&
-        (!reasoning_effort() || *reasoning_effort() == knobs::reasoning_effort::none);
+        (!r.reasoning_effort() || *r.reasoning_effort() == knobs::reasoning_effort::none);
     if (!reasoning_off) {
       const std::string fix =
           row->accepted_without_reasoning ? "unset it, or set reasoning_effort none" : "unset it";
-      if (row->temperature_one_only && temperature() && temperature()->value() != 1.0)
+      if (row->temperature_one_only && r.temperature() && r.temperature()->value() != 1.0)
         out.push_back({warning_code::rejected_by_model,
-                       model() + " (" + row->family + ") accepts only temperature 1, not " +
-                           detail::format_number(temperature()->value()) + ": " + fix});
+                       r.model() + " (" + row->family + ") accepts only temperature 1, not " +
+                           format_number(r.temperature()->value()) + ": " + fix});
       for (const std::string& f : row->refused)
         if (sent(f))
           out.push_back(
               {warning_code::rejected_by_model,
-               model() + " (" + row->family + ") refuses " + f +
+               r.model() + " (" + row->family + ") refuses " + f +
                    (f == "max_tokens" ? ": use max_completion_tokens instead" : ": " + fix)});
     }
   }
@@ -410,7 +415,6 @@ std::vector<warning> chat_request::warnings(const server_profile& server) const 
   for (const std::string& k : keys)
     if (const field_rule* f = server.find(k); f && f->deprecated) {
       // The model's own refusal already said it.
-      const model_rule* row = detail::rule_for(server, model());
       if (row && std::find(row->refused.begin(), row->refused.end(), k) != row->refused.end())
         continue;
       out.push_back(
@@ -423,7 +427,7 @@ std::vector<warning> chat_request::warnings(const server_profile& server) const 
   // whose default is neutral (temperature 1, top_p 1, min_p 0) is left out,
   // and so are the truncation knobs at temperature 0: greedy decoding takes
   // the most likely token, which every truncation keeps.
-  const bool greedy = temperature() && temperature()->value() == 0.0;
+  const bool greedy = r.temperature() && r.temperature()->value() == 0.0;
   std::string unset;
   for (const knob_default& d : server.defaults) {
     if (sent(server.spelling(d.field)) || sent(d.field))
@@ -435,7 +439,7 @@ std::vector<warning> chat_request::warnings(const server_profile& server) const 
                                                                           : false;
     if (neutral)
       continue;
-    unset += (unset.empty() ? "" : ", ") + d.field + " " + detail::format_number(d.value);
+    unset += (unset.empty() ? "" : ", ") + d.field + " " + format_number(d.value);
   }
   if (!unset.empty())
     out.push_back({warning_code::server_default_differs,

@@ -178,6 +178,9 @@ public:
   bool is_tls() const noexcept { return stream_.is_tls(); }
   tcp_stream& tcp() noexcept { return stream_.tcp(); }
 
+  tls_stream& tls() noexcept { return stream_.tls(); }
+  byte_stream& stream() noexcept { return stream_; }
+
   // Whether the server has closed this idle connection (or sent something
   // unasked, which no HTTP/1.1 exchange allows between responses: a
   // connection that has anything to read while idle is not reused). One
@@ -192,8 +195,6 @@ public:
     return false; // no peek here: a closed connection is found by using it
 #endif
   }
-  tls_stream& tls() noexcept { return stream_.tls(); }
-  byte_stream& stream() noexcept { return stream_; }
 
   // Writes a request: its head (request line and fields, see request_head())
   // and its body, in one gather write.
