@@ -12,6 +12,7 @@
 #include <knobs/detail/http_field.hpp>
 #include <knobs/detail/number.hpp>
 #include <knobs/detail/url.hpp>
+#include <knobs/impl/chat_request.ipp> // detail::check_request
 
 #include <algorithm>
 #include <utility>
