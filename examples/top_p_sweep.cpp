@@ -13,13 +13,20 @@
 // own default (often 0.7 or 0.8) out of the experiment. So top_p is the only
 // thing that moves, and knobs, seeing temperature at its neutral value, has
 // nothing to warn about.
+//
+// Then it shows the difference instead of telling it: it asks for the
+// distribution of the answer's first token (logprobs, the 10 likeliest) and
+// draws it cut by top_p and reshaped by temperature, side by side.
 #include <knobs/knobs.hpp>
 
+#include "chart.hpp"
 #include "common.hpp"
 
+#include <cstdint>
 #include <iomanip>
 #include <iostream>
 #include <string>
+#include <vector>
 
 int main() try {
   knobs::client& client = get_client();
@@ -41,6 +48,35 @@ int main() try {
     std::cout << "1: " << first << '\n';
     std::cout << "2: " << second << '\n';
   }
+
+  // One distribution, two levers: the first token of the answer.
+  auto r = client.create(knobs::chat_request{MODEL}
+                             .user("In one sentence, describe a city at night.")
+                             .temperature(1.0)
+                             .max_tokens(1)
+                             .logprobs(true)
+                             .top_logprobs(10));
+  if (r.choices.empty() || !r.choices[0].logprobs || r.choices[0].logprobs->content.empty()) {
+    std::cout << "\n(this server returned no logprobs: no distribution to draw)\n";
+    return 0;
+  }
+  std::vector<knobs::token_logit> top; // the 10 likeliest, as a distribution of their own
+  for (const knobs::top_logprob& t : r.choices[0].logprobs->content[0].top_logprobs)
+    top.push_back({static_cast<std::int64_t>(top.size()), t.token, t.logprob});
+  if (top.empty())
+    return 0;
+  const knobs::distribution model = knobs::distribution::from_logits(top);
+  std::cout
+      << "\n=== the first token: top_p cuts the tail, temperature (temp.) reshapes it all ===\n";
+  draw_side_by_side(std::cout, model,
+                    {{"top_p 0.3", model.apply(knobs::top_p{0.3})},
+                     {"top_p 0.7", model.apply(knobs::top_p{0.7})},
+                     {"temp. 0.5", model.apply(knobs::temperature{0.5})},
+                     {"temp. 1.5", model.apply(knobs::temperature{1.5})}},
+                    8);
+  std::cout << "\ntop_p keeps the likeliest tokens until their shares reach p and scales them up:\n"
+               "the rest are cut, the order and ratios of what is left stay. Temperature cuts\n"
+               "nothing: below 1 the likely grow, above 1 the tail gains on them.\n";
 } catch (const std::exception& e) {
   std::cerr << "top_p_sweep: " << e.what() << '\n';
   return 1;

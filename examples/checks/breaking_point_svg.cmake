@@ -1,0 +1,35 @@
+# `breaking_point --svg FILE`: the chart as SVG, well-formed (xmllint), with
+# both axes and the bars' axis labelled, one point per temperature of the
+# sweep carrying its numbers, and the breaking point the text names marked.
+expect("it says where the chart went" out MATCHES "chart written to ([^ ]+) ")
+set(file "${CMAKE_MATCH_1}")
+if(NOT EXISTS "${file}")
+  expect("the SVG file ${file} exists" FALSE)
+  return()
+endif()
+if(NOT XMLLINT)
+  expect("xmllint is installed (Debian: libxml2-utils) to check the SVG" FALSE)
+else()
+  execute_process(COMMAND "${XMLLINT}" --noout "${file}" RESULT_VARIABLE lint ERROR_VARIABLE lint_err)
+  expect("the SVG is well-formed XML (xmllint: ${lint_err})" lint EQUAL 0)
+endif()
+file(READ "${file}" svg)
+expect("it is an SVG document" svg MATCHES "<svg xmlns=\"http://www.w3.org/2000/svg\"")
+expect("the x axis is labelled" svg MATCHES "<text class=\"x-label\"[^>]*>temperature</text>")
+expect("the y axis is labelled" svg
+       MATCHES "<text class=\"y-label\"[^>]*>mean log-probability of the picked tokens</text>")
+expect("the bars' axis is labelled" svg
+       MATCHES "<text class=\"count-label\"[^>]*>distinct answers \\(of 4\\)</text>")
+string(REGEX MATCHALL "<circle class=\"point\" data-temperature=\"[0-9.]+\"" points "${svg}")
+list(LENGTH points n)
+expect("one point per temperature (${n} found)" n EQUAL 5)
+foreach(t 0.0 0.7 1.3 1.8 2.0)
+  string(REPLACE "." "\\." pattern "${t}")
+  expect("a point for temperature ${t}, with its mean log-probability"
+         svg MATCHES "<circle class=\"point\" data-temperature=\"${pattern}\" data-mean-logprob=\"-?[0-9]+\\.[0-9][0-9]\"")
+  expect("a bar for temperature ${t}" svg MATCHES "<rect class=\"distinct\" data-temperature=\"${pattern}\"")
+endforeach()
+expect("the threshold is drawn" svg MATCHES "<line class=\"threshold\"")
+if(out MATCHES "\nbreaking point: temperature ([0-9.]+) ")
+  expect("the breaking point ${CMAKE_MATCH_1} is marked" svg MATCHES "breaking point: ${CMAKE_MATCH_1}</text>")
+endif()
