@@ -149,8 +149,12 @@ public:
   /// that, compiled separately, the code that copies some thirty fields is
   /// compiled once rather than in every file that passes a request around.
   KNOBS_DECL chat_request(const chat_request& other);
+  /// Takes `other`'s fields; `other` stays valid, its fields unspecified.
   KNOBS_DECL chat_request(chat_request&& other) noexcept;
+  /// Replaces every field with a copy of `other`'s.
   KNOBS_DECL chat_request& operator=(const chat_request& other);
+  /// Replaces every field with `other`'s; `other` stays valid, its fields
+  /// unspecified.
   KNOBS_DECL chat_request& operator=(chat_request&& other);
   KNOBS_DECL ~chat_request();
 
@@ -523,23 +527,23 @@ public:
   /// `where` is the field at fault (a JSON path such as "messages[2].content"
   /// or "tools[0].function.name"). Checks run in the order to_json writes the
   /// fields, and the first failure is returned:
-  ///  1. `model`: not empty; valid UTF-8.
-  ///  2. `messages`: at least one. Then each message, in order, field by field:
+  /// 1. `model`: not empty; valid UTF-8.
+  /// 2. `messages`: at least one. Then each message, in order, field by field:
   ///     `name` not on a tool message; `tool_call_id` present and non-empty on
   ///     a tool message, absent on the others; `content` present (an assistant
   ///     message may omit it when it has tool calls), a list of parts
   ///     non-empty, images only in user messages, image URLs non-empty;
   ///     `tool_calls` only on assistant messages; every string valid UTF-8.
-  ///  3. `stop`: valid UTF-8.
-  ///  4. `max_tokens`: not together with `max_completion_tokens`.
-  ///  5. `top_logprobs`: only with `logprobs(true)`.
-  ///  6. `stream_options`: only with `stream(true)`.
-  ///  7. `response_format`: a json_schema name of 1 to 64 of [a-zA-Z0-9_-];
+  /// 3. `stop`: valid UTF-8.
+  /// 4. `max_tokens`: not together with `max_completion_tokens`.
+  /// 5. `top_logprobs`: only with `logprobs(true)`.
+  /// 6. `stream_options`: only with `stream(true)`.
+  /// 7. `response_format`: a json_schema name of 1 to 64 of [a-zA-Z0-9_-];
   ///     description valid UTF-8; schema writable (finite numbers, UTF-8
   ///     strings and keys); json_object only when a message mentions "json".
-  ///  8. `tools`: at least one; each name 1 to 64 of [a-zA-Z0-9_-];
+  /// 8. `tools`: at least one; each name 1 to 64 of [a-zA-Z0-9_-];
   ///     description valid UTF-8; parameters writable.
-  ///  9. `tool_choice`: only with `tools`; a named function must be one of them.
+  /// 9. `tool_choice`: only with `tools`; a named function must be one of them.
   /// 10. `parallel_tool_calls`: only with `tools`.
   /// 11. `user` (`end_user()`), `safety_identifier`, `prompt_cache_key`: valid
   ///     UTF-8; `safety_identifier` at most 64 characters.

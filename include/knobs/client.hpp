@@ -277,8 +277,12 @@ public:
   /// `set_server(server_profile::of(server_from_models(models)))`.
   KNOBS_DECL void set_server(server_profile profile);
 
-  /// Connections open now (idle or busy), and idle in the keep-alive pool.
+  /// Connections open now, idle or busy: at most
+  /// `client_options::max_connections`. Counts the connections this client
+  /// shares with its `with_options` clients.
   KNOBS_DECL std::size_t open_connections() const noexcept;
+  /// Of the open connections, those idle in the keep-alive pool, waiting for
+  /// the next request to reuse them.
   KNOBS_DECL std::size_t idle_connections() const noexcept;
 
 private:

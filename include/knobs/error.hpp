@@ -159,6 +159,8 @@ inline std::ostream& operator<<(std::ostream& os, const error_info& e) { return 
 /// The base of every exception knobs throws. `what()` is `info().message`.
 class error : public std::runtime_error {
 public:
+  /// The exception for the failure `info` describes; `what()` is
+  /// `info.message`.
   explicit error(error_info info) : std::runtime_error(info.message), info_(std::move(info)) {}
 
   /// Everything known about the failure.

@@ -8,6 +8,13 @@
 /// (`<knobs/local/server.hpp>`, `<knobs/local/certificate.hpp>`), which only
 /// tests and the offline examples need.
 
+/// \namespace knobs
+/// The whole public API: the clients (`client`, `async_client`), the request
+/// (`chat_request`) and its knobs, the responses (`chat_completion`,
+/// `chat_chunk`), the errors (`errc`, `error_info`, the `error` exceptions)
+/// and what knobs knows of servers (`server_profile`). Names in
+/// `knobs::detail` are the implementation and may change without notice.
+
 #include <knobs/api_error.hpp>
 #include <knobs/chat_chunk.hpp>
 #include <knobs/chat_completion.hpp>

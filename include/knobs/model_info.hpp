@@ -54,6 +54,7 @@ struct model_info {
 inline bool operator==(const model_info& a, const model_info& b) {
   return a.id == b.id && a.owned_by == b.owned_by && a.created == b.created && a.raw == b.raw;
 }
+/// Unequal when any member differs.
 inline bool operator!=(const model_info& a, const model_info& b) { return !(a == b); }
 
 /// Parses a `GET /models` body into its entries, in the server's order, or

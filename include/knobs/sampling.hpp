@@ -75,6 +75,8 @@
 #define KNOBS_HAS_CONSTEVAL 1
 #define KNOBS_DETAIL_LITERAL consteval
 #else
+/// 0 when knob literals are range-checked at run time: under C++17, and where
+/// the compiler does not announce consteval (clang 14).
 #define KNOBS_HAS_CONSTEVAL 0
 #define KNOBS_DETAIL_LITERAL constexpr
 #endif
@@ -82,7 +84,11 @@
 namespace knobs {
 
 /// A value to be range-checked at run time, made by `knobs::runtime(v)`.
-template <class T> struct runtime_value { T value; };
+template <class T> struct runtime_value {
+  /// The value to check: a `double` for a real knob, a `std::int64_t` for an
+  /// integer knob.
+  T value;
+};
 
 /// Marks a floating-point value for a run-time range check by a real knob:
 /// `knobs::temperature{knobs::runtime(x)}` throws `knob_error` if `x` is out of range.
@@ -215,12 +221,15 @@ public:
   /// The value, always within the range.
   constexpr double value() const noexcept { return value_; }
 
+  /// Equal when the values are, compared exactly as doubles.
   friend constexpr bool operator==(real_knob a, real_knob b) noexcept {
     return a.value_ == b.value_;
   }
+  /// Unequal when the values differ.
   friend constexpr bool operator!=(real_knob a, real_knob b) noexcept {
     return a.value_ != b.value_;
   }
+  /// Orders by value: knobs of one kind sort, and serve as `std::map` keys.
   friend constexpr bool operator<(real_knob a, real_knob b) noexcept { return a.value_ < b.value_; }
 
   /// Writes the value, e.g. `0.7`.
@@ -264,8 +273,11 @@ public:
   /// The value, always within the range.
   constexpr std::int64_t value() const noexcept { return value_; }
 
+  /// Equal when the values are.
   friend constexpr bool operator==(int_knob a, int_knob b) noexcept { return a.value_ == b.value_; }
+  /// Unequal when the values differ.
   friend constexpr bool operator!=(int_knob a, int_knob b) noexcept { return a.value_ != b.value_; }
+  /// Orders by value: knobs of one kind sort, and serve as `std::map` keys.
   friend constexpr bool operator<(int_knob a, int_knob b) noexcept { return a.value_ < b.value_; }
 
   /// Writes the value, e.g. `0.7`.
@@ -332,9 +344,12 @@ public:
   /// For symmetry with the other knobs; a seed cannot be out of range.
   constexpr seed(runtime_value<std::int64_t> v) noexcept : value_(v.value) {}
 
+  /// The seed, as given.
   constexpr std::int64_t value() const noexcept { return value_; }
 
+  /// Equal when the values are.
   friend constexpr bool operator==(seed a, seed b) noexcept { return a.value_ == b.value_; }
+  /// Unequal when the values differ.
   friend constexpr bool operator!=(seed a, seed b) noexcept { return a.value_ != b.value_; }
 
   /// Writes the value, e.g. `42`.
@@ -383,11 +398,15 @@ public:
 
   /// Token id -> bias, in ascending token-id order.
   const std::map<std::int64_t, double>& entries() const noexcept { return entries_; }
+  /// Whether no token has a bias. An empty `logit_bias` set on a request is
+  /// still sent, as `{}`.
   bool empty() const noexcept { return entries_.empty(); }
 
+  /// Equal when they bias the same tokens by the same amounts.
   friend bool operator==(const logit_bias& a, const logit_bias& b) {
     return a.entries_ == b.entries_;
   }
+  /// Unequal when a token's bias differs, or only one of them biases it.
   friend bool operator!=(const logit_bias& a, const logit_bias& b) { return !(a == b); }
 
 private:
@@ -401,6 +420,8 @@ public:
   /// One stop sequence.
   /// \throws knob_error if it is empty.
   stop(std::string sequence) : stop(std::vector<std::string>{std::move(sequence)}) {}
+  /// One stop sequence, from a string literal; `sequence` must not be null.
+  /// \throws knob_error if it is empty.
   stop(const char* sequence) : stop(std::string(sequence)) {}
 
   /// One to four stop sequences.
@@ -424,7 +445,9 @@ public:
   /// The sequences, in the order given.
   const std::vector<std::string>& sequences() const noexcept { return sequences_; }
 
+  /// Equal when the sequences are, in the same order.
   friend bool operator==(const stop& a, const stop& b) { return a.sequences_ == b.sequences_; }
+  /// Unequal when a sequence, their number or their order differs.
   friend bool operator!=(const stop& a, const stop& b) { return !(a == b); }
 
 private:

@@ -87,6 +87,7 @@ enum class field_support {
 struct field_rule {
   /// The JSON key knobs writes: "repetition_penalty", "top_k", "max_tokens".
   std::string field;
+  /// What the server does with `field`.
   field_support support = field_support::accepted;
   /// For `renamed`: the server's spelling ("repeat_penalty").
   std::string sent_as;
@@ -135,6 +136,9 @@ KNOBS_DECL bool model_id_is(std::string_view model, std::string_view prefix) noe
 
 /// What knobs knows about one server.
 struct server_profile {
+  /// Which server the profile describes (`unknown` by default), as `of` sets
+  /// it. A label only: the tables below, not `kind`, decide what is renamed
+  /// and what is warned about.
   server_kind kind = server_kind::unknown;
   /// For messages: "llama.cpp's server".
   std::string name = "the server";

@@ -23,9 +23,11 @@ struct tool_call {
   /// The arguments as the model wrote them: JSON text, not guaranteed valid.
   std::string arguments;
 
+  /// Equal when every member is.
   friend bool operator==(const tool_call& a, const tool_call& b) {
     return a.id == b.id && a.type == b.type && a.name == b.name && a.arguments == b.arguments;
   }
+  /// Unequal when any member differs.
   friend bool operator!=(const tool_call& a, const tool_call& b) { return !(a == b); }
 };
 

@@ -3,12 +3,21 @@
 #ifndef KNOBS_VERSION_HPP
 #define KNOBS_VERSION_HPP
 
-/// The library version, as major * 10000 + minor * 100 + patch.
-/// This is the single source of the version: CMake parses these three lines.
+/// \file
+/// The library version, as macros (for `#if`) and as text (the User-Agent).
+/// This is the single source of the version: CMake parses the three
+/// `KNOBS_VERSION_MAJOR`, `_MINOR` and `_PATCH` lines.
+
+/// The major version, the first number of `major.minor.patch`.
 #define KNOBS_VERSION_MAJOR 0
+/// The minor version. The installed CMake package is compatible within one
+/// minor version: `find_package(knobs 0.2)` accepts 0.2.x and nothing else.
 #define KNOBS_VERSION_MINOR 2
+/// The patch version, the last number of `major.minor.patch`.
 #define KNOBS_VERSION_PATCH 0
 
+/// The library version as one number, major * 10000 + minor * 100 + patch
+/// (200 for 0.2.0), for comparisons in `#if`.
 #define KNOBS_VERSION                                                                              \
   (KNOBS_VERSION_MAJOR * 10000 + KNOBS_VERSION_MINOR * 100 + KNOBS_VERSION_PATCH)
 

@@ -59,7 +59,7 @@
 /// `{"error": {"message", "type": "invalid_request_error", "param", "code"}}`,
 /// `param` naming the field: malformed JSON (param null), a missing `model` or
 /// `messages`, a field of the wrong type (code "invalid_type"), a knob out of
-/// its range (code "invalid_value"; the message is the one `knobs::*::make`
+/// its range (code "invalid_value"; the message is the one each knob's `make`
 /// gives, so server and SDK agree), `top_logprobs` without `logprobs`,
 /// `stream_options` without `stream`, both `max_tokens` and
 /// `max_completion_tokens`. An unknown path is 404 (code "unknown_url"), a

@@ -21,6 +21,13 @@
 /// assert(server.connections_accepted() == 1);
 /// ```
 
+/// \namespace knobs::local
+/// What runs on the loopback interface, for tests and offline examples: the
+/// scriptable `server`, the `offline_model` and the `model_server` that serves
+/// it, and throw-away TLS certificates. Nothing here talks to the network
+/// beyond 127.0.0.1 and [::1]. Include these headers on their own: they are
+/// not part of `<knobs/knobs.hpp>`.
+
 #include <knobs/detail/config.hpp>
 #include <knobs/local/response_plan.hpp>
 
