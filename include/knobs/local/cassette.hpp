@@ -39,16 +39,19 @@
 /// byte-stable, so the same request is the same bytes). A streamed answer is
 /// kept as its raw `text/event-stream` body. No header is recorded: neither
 /// `Authorization`, nor `api-key`, nor any other; the upstream's API key,
-/// should a body contain it (a server echoing it in an error), is written as
-/// `[redacted]`. `target` is the target the client sent to the cassette, so
-/// a recording replays whatever upstream it was made against.
+/// should a body contain it (a server echoing it in an error), is replaced
+/// by `[redacted]`, in the file and in the answer the client gets (whose own
+/// error messages redact only the client's key). `target` is the target the
+/// client sent to the cassette, so a recording replays whatever upstream it
+/// was made against.
 ///
 /// ## Modes
 /// - `record`: the file is started afresh (its old exchanges are kept in
 ///   memory only, to compare fingerprints); every request is forwarded to
 ///   `upstream` and the exchange appended to the file as soon as it is over;
 ///   the client gets the upstream's status, Content-Type and body as they
-///   came (a stream arrives whole, once the upstream has finished it).
+///   came, but for the key (see above); a stream arrives whole, once the
+///   upstream has finished it.
 /// - `replay`: answers from the file only, never connecting anywhere. A
 ///   request whose method, target and body bytes are those of a recorded
 ///   exchange gets its recorded status, Content-Type and body. When the same

@@ -476,7 +476,7 @@ struct cassette::state {
     response_plan plan;
     plan.status = e.status;
     plan.content_type = e.content_type;
-    plan.body = std::move(res.body());
+    plan.body = e.response;
     exchanges.push_back(std::move(e));
     return plan;
   }
