@@ -9,6 +9,8 @@
 #include <knobs/error.hpp>
 #include <knobs/local/model_server.hpp>
 
+#include "../tls_fixture.hpp"
+
 #include <doctest/doctest.h>
 
 #include <boost/asio/connect.hpp>
@@ -374,4 +376,55 @@ TEST_CASE("an unreachable upstream is a 502 that names it, and nothing is record
   CHECK(what.find("SENTINEL") == std::string::npos);
   CHECK(recording.recorded() == 0);
   CHECK(file_text(path).empty());
+}
+
+TEST_CASE("an https upstream is recorded when its certificate verifies, and only then") {
+  const auto certs = knobs::local::make_test_certificates();
+  const tls_fixture trust{certs};
+  knobs::local::server upstream{[](const received_request&) {
+                                  return response_plan::json(
+                                      200, R"({"id":"chatcmpl-tls","choices":[]})");
+                                },
+                                serving(certs)};
+  const std::string by_name = "https://localhost:" + std::to_string(upstream.port()) + "/v1";
+  for (const std::string& url : {upstream.base_url(), by_name}) {
+    CAPTURE(url);
+    const std::string path = temp_path("https");
+    cassette_options o = options(cassette_mode::record, path, url);
+    o.upstream_ca_file = trust.ca_path;
+    cassette trusted{o};
+    const raw_answer a = send_raw(static_cast<std::uint16_t>(port_of(trusted)), "POST",
+                                  "/v1/chat/completions", "{}");
+    CHECK(a.status == 200);
+    CHECK(a.body == R"({"id":"chatcmpl-tls","choices":[]})");
+    CHECK(trusted.recorded() == 1);
+  }
+  // Without the test CA, the upstream's certificate does not verify.
+  const std::string path = temp_path("https-untrusted");
+  cassette untrusted{options(cassette_mode::record, path, upstream.base_url())};
+  const raw_answer a = send_raw(static_cast<std::uint16_t>(port_of(untrusted)), "POST",
+                                "/v1/chat/completions", "{}");
+  CHECK(a.status == 502);
+  CHECK(a.body.find("cannot reach its upstream https://127.0.0.1:") != std::string::npos);
+  CHECK(a.body.find("certificate verify failed") != std::string::npos);
+  CHECK(untrusted.recorded() == 0);
+}
+
+TEST_CASE("an https upstream whose certificate names another host is not recorded") {
+  knobs::local::certificate_options elsewhere;
+  elsewhere.dns_names = {"elsewhere.invalid"};
+  elsewhere.ip_addresses = {};
+  const auto certs = knobs::local::make_test_certificates(elsewhere);
+  const tls_fixture trust{certs};
+  knobs::local::server upstream{
+      [](const received_request&) { return response_plan::json(200, "{}"); }, serving(certs)};
+  cassette_options o =
+      options(cassette_mode::record, temp_path("https-elsewhere"), upstream.base_url());
+  o.upstream_ca_file = trust.ca_path;
+  cassette recording{o};
+  const raw_answer a = send_raw(static_cast<std::uint16_t>(port_of(recording)), "POST",
+                                "/v1/chat/completions", "{}");
+  CHECK(a.status == 502);
+  CHECK(a.body.find("certificate verify failed") != std::string::npos);
+  CHECK(recording.recorded() == 0);
 }
