@@ -18,8 +18,15 @@
 //   client that talks to it over real HTTP. MODEL is then that model's id,
 //   "knobs-offline-ngram": it is not a real model, and says so. Its profile
 //   is knobs' offline model's.
+// - After `use_cassette(argc, argv)` has read `--record FILE` or `--replay
+//   FILE`, the client talks through a cassette (knobs::local::cassette): with
+//   --record, one that records to FILE every exchange with the server above;
+//   with --replay, one that answers from FILE alone, with no model started
+//   and no network. Replay with the settings you recorded with (the same
+//   OPENAI_BASE_URL, or none), so that the requests are the same bytes.
 
 #include <knobs/client.hpp>
+#include <knobs/local/cassette.hpp>
 #include <knobs/local/model_server.hpp>
 #include <knobs/options.hpp>
 #include <knobs/server_profile.hpp>
@@ -27,6 +34,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -75,29 +83,80 @@ inline bool say_which_server(knobs::client& client) {
   return true;
 }
 
+// The cassette the examples talk through, if any: its mode and its file.
+struct cassette_choice {
+  knobs::local::cassette_mode mode;
+  std::string file;
+};
+
+inline std::optional<cassette_choice>& chosen_cassette() {
+  static std::optional<cassette_choice> choice;
+  return choice;
+}
+
+// The client's options: for OPENAI_BASE_URL, or for the offline model
+// (started here, unless a cassette replays), then pointed at the cassette
+// when there is one. The servers live until the program ends.
+inline knobs::client_options client_options() {
+  knobs::client_options options;
+  if (use_real_server()) {
+    options = knobs::client_options::from_env();
+  } else {
+    options.server = knobs::server_profile::of(knobs::server_kind::knobs_offline);
+    if (!chosen_cassette() || chosen_cassette()->mode != knobs::local::cassette_mode::replay) {
+      static knobs::local::model_server server;
+      options.base_url = server.base_url();
+    }
+  }
+  if (const auto& choice = chosen_cassette()) {
+    knobs::local::cassette_options tape;
+    tape.path = choice->file;
+    tape.mode = choice->mode;
+    tape.upstream = options.base_url;
+    tape.upstream_api_key = options.api_key;
+    static knobs::local::cassette cassette{tape};
+    std::cerr << "knobs: "
+              << (choice->mode == knobs::local::cassette_mode::replay ? "replaying "
+                                                                      : "recording to ")
+              << choice->file << '\n';
+    options.base_url = cassette.base_url();
+  }
+  return options;
+}
+
 } // namespace knobs_examples
+
+// Reads the arguments `--record FILE` or `--replay FILE` (or none): the
+// client then talks through a cassette (see the top of this file). Returns
+// false for any other argument; call it before the first `get_client()`.
+inline bool use_cassette(int argc, char** argv) {
+  if (argc == 1)
+    return true;
+  if (argc != 3)
+    return false;
+  const std::string_view flag = argv[1];
+  if (flag == "--record")
+    knobs_examples::chosen_cassette() = {knobs::local::cassette_mode::record, argv[2]};
+  else if (flag == "--replay")
+    knobs_examples::chosen_cassette() = {knobs::local::cassette_mode::replay, argv[2]};
+  else
+    return false;
+  return true;
+}
 
 // The model every request names, e.g. `knobs::chat_request{MODEL}`.
 inline const std::string MODEL = knobs_examples::model_name();
 
 // The client every example uses: for OPENAI_BASE_URL when set, else for the
-// offline model, started on first use. Both live until the program ends (the
-// server is made first, so it is destroyed after the client).
+// offline model, started on first use; through a cassette after
+// `use_cassette()`. They live until the program ends (the servers are made
+// first, so they are destroyed after the client).
 // Throws knobs::request_error when OPENAI_BASE_URL is unusable.
 inline knobs::client& get_client() {
-  if (knobs_examples::use_real_server()) {
-    static knobs::client client{knobs::client_options::from_env()};
-    static const bool said = knobs_examples::say_which_server(client);
-    (void)said;
-    return client;
-  }
-  static knobs::local::model_server server;
-  static knobs::client client{[] {
-    knobs::client_options options;
-    options.base_url = server.base_url();
-    options.server = knobs::server_profile::of(knobs::server_kind::knobs_offline);
-    return options;
-  }()};
+  static knobs::client client{knobs_examples::client_options()};
+  static const bool said =
+      knobs_examples::use_real_server() && knobs_examples::say_which_server(client);
+  (void)said;
   return client;
 }
 

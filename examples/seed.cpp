@@ -5,6 +5,11 @@
 // change can still nudge results. The clue is system_fingerprint, the server's
 // name for the backend configuration that answered: if it changes between two
 // calls, identical inputs may diverge. So this prints it beside each answer.
+//
+// A run you can replay: `seed --record run.jsonl` records every exchange with
+// the server to a file (a cassette); `seed --replay run.jsonl` answers from
+// that file alone, with no model and no network, and prints the same lines.
+// That is how a test, a bug report or a cache key reproduces a specific run.
 #include <knobs/knobs.hpp>
 
 #include "common.hpp"
@@ -14,7 +19,11 @@
 #include <optional>
 #include <string>
 
-int main() try {
+int main(int argc, char** argv) try {
+  if (!use_cassette(argc, argv)) {
+    std::cerr << "usage: seed [--record FILE | --replay FILE]\n";
+    return 2;
+  }
   knobs::client& client = get_client();
   std::optional<std::string> last_fingerprint;
 

@@ -3,9 +3,10 @@ cmake_minimum_required(VERSION 3.20)
 # Runs one example against the offline model and checks what the lesson
 # promises, from the program's own output.
 #
-#   cmake -DPROGRAM=<path> -DCHECK=<name> [-DARGS=<arg>|<arg>...] -P run.cmake
+#   cmake -DPROGRAM=<path> -DCHECK=<name> [-DARGS=<arguments>] -P run.cmake
 #
-# runs PROGRAM (with ARGS) with OPENAI_BASE_URL, OPENAI_API_KEY and KNOBS_MODEL unset (so
+# runs PROGRAM (with ARGS, split as a POSIX shell would: quote a path with
+# spaces) with OPENAI_BASE_URL, OPENAI_API_KEY and KNOBS_MODEL unset (so
 # examples/common.hpp starts the offline model), requires exit status 0, then
 # includes <name>.cmake, which inspects `out` (stdout) and `err` (stderr) with
 # the helpers below. Any failed expectation fails the test with the output.
@@ -16,8 +17,7 @@ unset(ENV{OPENAI_BASE_URL})
 unset(ENV{OPENAI_API_KEY})
 unset(ENV{KNOBS_MODEL})
 
-# ARGS, when given, are the program's arguments, separated by '|'.
-string(REPLACE "|" ";" args "${ARGS}")
+separate_arguments(args UNIX_COMMAND "${ARGS}")
 execute_process(COMMAND "${PROGRAM}" ${args} RESULT_VARIABLE status OUTPUT_VARIABLE out
                 ERROR_VARIABLE err TIMEOUT 120)
 

@@ -5,7 +5,8 @@
 
 /// \file
 /// The compiled part of knobs::local (the loopback test server, the offline
-/// model and its server, test certificates), for KNOBS_SEPARATE_COMPILATION:
+/// model and its server, test certificates, the cassette), for
+/// KNOBS_SEPARATE_COMPILATION:
 /// include it in exactly one translation unit of a program that uses
 /// knobs::local, beside <knobs/src.hpp>. The CMake target
 /// knobs::knobs_compiled does this for you, in an object file of its own, so
@@ -18,6 +19,7 @@
     "<knobs/local/src.hpp> is for KNOBS_SEPARATE_COMPILATION: define it for every translation unit of the program, or leave this file out (knobs is header-only by default)"
 #endif
 
+#include <knobs/local/impl/cassette.ipp>
 #include <knobs/local/impl/certificate.ipp>
 #include <knobs/local/impl/model_server.ipp>
 #include <knobs/local/impl/offline_model.ipp>
