@@ -71,7 +71,7 @@
 /// repeats) and its `system_fingerprint` differs from the recorded one, the
 /// cassette says so through `cassette_options::on_notice`: "system_fingerprint
 /// changed from fp_a to fp_b for request #3 ...: identical inputs may
-/// diverge". Request #N is the N-th exchange of the file as it was when the
+/// diverge". Request number N is the N-th exchange of the file as it was when the
 /// cassette started.
 ///
 /// ## Errors
@@ -163,7 +163,8 @@ KNOBS_DECL std::vector<cassette_exchange> read_cassette(const std::string& path)
 /// each side, between backquotes, e.g. `...; the nearest is request #2,
 /// whose body differs at byte 57: recorded `...,"temperature":0.7,"seed":42}`,
 /// sent `...,"temperature":0.8,"seed":42}``. Bytes outside printable ASCII
-/// are shown as `\xNN`, the end of a body as `<end>`. This is the message a
+/// are shown as a backslash, an x and two hex digits (a newline as \\x0A), the end of
+/// a body as \<end\>. This is the message a
 /// replaying cassette answers a request it does not hold with.
 KNOBS_DECL std::optional<std::string>
 cassette_mismatch(const std::vector<cassette_exchange>& exchanges, std::string_view method,
