@@ -16,7 +16,8 @@
 /// o.path = "answers.jsonl";
 /// o.mode = knobs::local::cassette_mode::record;      // once, with a server
 /// o.upstream = "https://api.openai.com/v1";
-/// o.upstream_api_key = std::getenv("OPENAI_API_KEY"); // never written anywhere
+/// if (const char* key = std::getenv("OPENAI_API_KEY"))
+///   o.upstream_api_key = key;                       // never written anywhere
 /// knobs::local::cassette cassette{o};
 /// knobs::client_options c;
 /// c.base_url = cassette.base_url();                  // "http://127.0.0.1:PORT/v1"
