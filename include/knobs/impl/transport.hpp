@@ -438,6 +438,17 @@ struct resolution {
   std::shared_ptr<gate_state> gate;
 };
 
+// `host` as the one endpoint it names when it is an IP address ("127.0.0.1",
+// "::1"), or nothing when it is a name to resolve.
+inline std::vector<boost::asio::ip::tcp::endpoint> ip_literal(const std::string& host,
+                                                              std::uint16_t port) {
+  boost::system::error_code not_an_address;
+  const boost::asio::ip::address address = boost::asio::ip::make_address(host, not_an_address);
+  if (not_an_address)
+    return {};
+  return {boost::asio::ip::tcp::endpoint(address, port)};
+}
+
 // Starts resolving `host` with the system's resolver or `custom`; the result
 // settles `r`.
 inline void
@@ -1095,27 +1106,35 @@ public:
           s.deadline = std::chrono::steady_clock::now() + s.timeout;
           s.conn->expires_at(
               std::min(s.deadline, std::chrono::steady_clock::now() + o.connect_timeout));
-          // Resolve the name (through a proxy, the proxy's) without waiting
-          // past the connect deadline for a resolver that cannot be stopped.
-          s.resolving = std::make_shared<resolution>(c.executor());
-          s.resolving->signal.expires_at(
-              std::min(s.deadline, std::chrono::steady_clock::now() + o.connect_timeout));
-          s.in_resolution = true;
-          start_resolving(s.resolving, c.executor(), c.proxy() ? c.proxy()->host : c.server().host,
-                          c.proxy() ? c.proxy()->port : c.server().port, o.resolve);
-          BOOST_ASIO_CORO_YIELD s.resolving->signal.async_wait(std::move(self));
-          if (stopped(self))
-            goto failed;
-          if (!s.resolving->settled) {
-            ec = boost::beast::error::timeout; // the deadline came first
-            goto failed;
+          // An IP address (the server's, or through a proxy the proxy's) is
+          // its own endpoint: no resolver, so no resolver thread.
+          s.endpoints = o.resolve ? std::vector<boost::asio::ip::tcp::endpoint>{}
+                                  : ip_literal(c.proxy() ? c.proxy()->host : c.server().host,
+                                               c.proxy() ? c.proxy()->port : c.server().port);
+          if (s.endpoints.empty()) {
+            // Resolve the name without waiting past the connect deadline for
+            // a resolver that cannot be stopped.
+            s.resolving = std::make_shared<resolution>(c.executor());
+            s.resolving->signal.expires_at(
+                std::min(s.deadline, std::chrono::steady_clock::now() + o.connect_timeout));
+            s.in_resolution = true;
+            start_resolving(s.resolving, c.executor(),
+                            c.proxy() ? c.proxy()->host : c.server().host,
+                            c.proxy() ? c.proxy()->port : c.server().port, o.resolve);
+            BOOST_ASIO_CORO_YIELD s.resolving->signal.async_wait(std::move(self));
+            if (stopped(self))
+              goto failed;
+            if (!s.resolving->settled) {
+              ec = boost::beast::error::timeout; // the deadline came first
+              goto failed;
+            }
+            ec = s.resolving->ec;
+            s.endpoints = std::move(s.resolving->endpoints);
+            if (ec)
+              goto failed;
+            s.in_resolution = false;
+            s.resolving.reset();
           }
-          ec = s.resolving->ec;
-          s.endpoints = std::move(s.resolving->endpoints);
-          if (ec)
-            goto failed;
-          s.in_resolution = false;
-          s.resolving.reset();
           BOOST_ASIO_CORO_YIELD boost::asio::async_connect(s.conn->tcp(), s.endpoints,
                                                            std::move(self));
           if (ec || stopped(self))
