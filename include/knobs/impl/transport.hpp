@@ -15,8 +15,10 @@
 #include <knobs/detail/http_field.hpp>
 #include <knobs/detail/number.hpp>
 #include <knobs/detail/proxy.hpp>
+#include <knobs/detail/redact.hpp>
 #include <knobs/detail/retry.hpp>
 #include <knobs/detail/sse.hpp>
+#include <knobs/detail/tls_host.hpp>
 #include <knobs/detail/url.hpp>
 #include <knobs/error.hpp>
 #include <knobs/model_info.hpp>
@@ -894,13 +896,8 @@ public:
   }
 
   std::string redact(std::string text) const {
-    static constexpr std::string_view mark = "[redacted]";
     for (const std::string& secret : secrets_)
-      // The search goes on after the mark: a secret that is part of it
-      // ("e", "red") would otherwise be found in it again, forever.
-      for (auto pos = text.find(secret); pos != std::string::npos;
-           pos = text.find(secret, pos + mark.size()))
-        text.replace(pos, secret.size(), mark);
+      text = detail::redact(std::move(text), secret);
     return text;
   }
 
@@ -1421,30 +1418,9 @@ private:
   }
 
   static bool prepare_tls(exchange& s, boost::system::error_code& ec) {
-    const endpoint& ep = s.client->server();
-    auto& tls = s.conn->tls();
-    // SNI carries host names only; an IP literal is verified against the
-    // certificate's IP addresses instead.
-    boost::system::error_code addr_ec;
-    boost::asio::ip::make_address(ep.host, addr_ec);
-    if (addr_ec && !SSL_set_tlsext_host_name(tls.native_handle(), ep.host.c_str())) {
-      ec.assign(static_cast<int>(::ERR_get_error()), boost::asio::error::get_ssl_category());
-      return false;
-    }
-    if (!s.client->options().insecure_skip_tls_verify) {
-      // OpenSSL checks the name as part of verifying the chain (Asio's
-      // host_name_verification callback does the same check, but a failure
-      // there leaves no reason behind), so a mismatch is a verify result
-      // ("hostname mismatch", "IP address mismatch") that the error quotes.
-      X509_VERIFY_PARAM* param = SSL_get0_param(tls.native_handle());
-      const int ok = addr_ec ? X509_VERIFY_PARAM_set1_host(param, ep.host.data(), ep.host.size())
-                             : X509_VERIFY_PARAM_set1_ip_asc(param, ep.host.c_str());
-      if (!ok) {
-        ec.assign(static_cast<int>(::ERR_get_error()), boost::asio::error::get_ssl_category());
-        return false;
-      }
-    }
-    return true;
+    ec = expect_tls_host(s.conn->tls().native_handle(), s.client->server().host,
+                         !s.client->options().insecure_skip_tls_verify);
+    return !ec;
   }
 
   // A cancellation that arrives between two steps (no operation waiting to

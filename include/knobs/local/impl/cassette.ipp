@@ -5,11 +5,13 @@
 
 #include <knobs/local/cassette.hpp>
 
+#include <knobs/detail/redact.hpp>
+#include <knobs/detail/sse.hpp>
+#include <knobs/detail/tls_host.hpp>
 #include <knobs/detail/url.hpp>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -31,10 +33,6 @@
 #include <boost/json/value.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
-
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -75,17 +73,6 @@ inline std::string cassette_now() {
   return std::string(text, n);
 }
 
-// Every occurrence of `secret` in `text` replaced: a body may echo the key.
-inline std::string redact(std::string text, const std::string& secret) {
-  if (secret.empty())
-    return text;
-  const std::string mark = "[redacted]";
-  for (std::size_t at = text.find(secret); at != std::string::npos;
-       at = text.find(secret, at + mark.size()))
-    text.replace(at, secret.size(), mark);
-  return text;
-}
-
 // The system_fingerprint of an answer: the body's own, or a stream's first.
 inline std::optional<std::string> fingerprint_of(std::string_view content_type,
                                                  std::string_view body) {
@@ -101,18 +88,12 @@ inline std::optional<std::string> fingerprint_of(std::string_view content_type,
   };
   if (content_type.substr(0, content_type.find(';')) != "text/event-stream")
     return from_json(body);
-  while (!body.empty()) {
-    const std::size_t end = body.find('\n');
-    std::string_view line = body.substr(0, end);
-    body = end == std::string_view::npos ? std::string_view{} : body.substr(end + 1);
-    if (line.substr(0, 5) != "data:")
-      continue;
-    line.remove_prefix(line.size() > 5 && line[5] == ' ' ? 6 : 5);
-    if (!line.empty() && line.back() == '\r')
-      line.remove_suffix(1);
-    if (auto f = from_json(line))
+  knobs::detail::sse_parser events;
+  events.feed(body);
+  knobs::detail::sse_event event;
+  while (events.finish(event) == knobs::detail::sse_status::event)
+    if (auto f = from_json(event.data))
       return f;
-  }
   return std::nullopt;
 }
 
@@ -198,19 +179,8 @@ forward(const cassette_upstream& up, const received_request& r) {
     tls.load_verify_file(up.ca_file);
   tls.set_verify_mode(boost::asio::ssl::verify_peer);
   boost::beast::ssl_stream<boost::beast::tcp_stream> stream(ioc, tls);
-  const std::string& host = up.where.host;
-  boost::system::error_code not_an_address;
-  boost::asio::ip::make_address(host, not_an_address);
-  X509_VERIFY_PARAM* param = SSL_get0_param(stream.native_handle());
-  const bool named = not_an_address
-                         ? SSL_set_tlsext_host_name(stream.native_handle(), host.c_str()) == 1 &&
-                               X509_VERIFY_PARAM_set1_host(param, host.data(), host.size()) == 1
-                         : X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
-  if (!named)
-    throw boost::system::system_error(
-        boost::system::error_code(static_cast<int>(::ERR_get_error()),
-                                  boost::asio::error::get_ssl_category()),
-        "setting the TLS host name");
+  if (const auto ec = knobs::detail::expect_tls_host(stream.native_handle(), up.where.host, true))
+    throw boost::system::system_error(ec, "setting the TLS host name");
   boost::beast::get_lowest_layer(stream).connect(addresses);
   stream.handshake(boost::asio::ssl::stream_base::client);
   http::write(stream, req);
@@ -452,11 +422,11 @@ struct cassette::state {
     const std::string& key_text = upstream->api_key;
     cassette_exchange e;
     e.method = r.method;
-    e.target = detail::redact(r.target, key_text);
-    e.request = detail::redact(r.body, key_text);
+    e.target = knobs::detail::redact(r.target, key_text);
+    e.request = knobs::detail::redact(r.body, key_text);
     e.status = static_cast<int>(res.result_int());
     e.content_type = std::string(res[boost::beast::http::field::content_type]);
-    e.response = detail::redact(res.body(), key_text);
+    e.response = knobs::detail::redact(res.body(), key_text);
     e.system_fingerprint = detail::fingerprint_of(e.content_type, res.body());
     e.recorded_at = detail::cassette_now();
     {
@@ -473,10 +443,7 @@ struct cassette::state {
              " to " + e.system_fingerprint.value_or("none") + " for request #" +
              std::to_string(number) + " of " + path + " (" + r.method + " " + e.target +
              "): identical inputs may diverge");
-    response_plan plan;
-    plan.status = e.status;
-    plan.content_type = e.content_type;
-    plan.body = e.response;
+    response_plan plan = answer(e);
     exchanges.push_back(std::move(e));
     return plan;
   }
