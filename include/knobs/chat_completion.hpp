@@ -23,6 +23,7 @@
 /// null, got number".
 
 #include <knobs/detail/config.hpp>
+#include <knobs/detail/typed_json.hpp>
 #include <knobs/error.hpp>
 #include <knobs/tool_call.hpp>
 
@@ -139,6 +140,15 @@ struct choice {
   std::optional<choice_logprobs> logprobs;
 };
 
+struct chat_completion;
+
+namespace detail {
+// The first choice's content parsed as JSON, or why there is none: no choice,
+// a refusal (errc::refused), null content, or text that is not JSON (the
+// message says when the answer was cut off by max_tokens).
+KNOBS_DECL result<boost::json::value> structured_answer(const chat_completion& c);
+} // namespace detail
+
 /// A complete answer to a chat request (`"object": "chat.completion"`).
 struct chat_completion {
   /// The server's id for the completion ("chatcmpl-..."); "" when absent.
@@ -179,6 +189,33 @@ struct chat_completion {
       return {};
     return *choices.front().message.content;
   }
+
+  /// The first choice's content read as a `T`: the other half of
+  /// `response_format_for<T>()` (<knobs/schema.hpp>). `T` is any type
+  /// <knobs/schema.hpp> can write a schema for (a struct described with
+  /// BOOST_DESCRIBE_STRUCT, typically). Never throws for bad input: the
+  /// error is
+  /// - `errc::refused` when the model declined (`message.refusal`): the
+  ///   message is the model's words after `refusal_error::prefix()`;
+  /// - `errc::invalid_response` when there is no choice, the content is null,
+  ///   the text is not JSON (said so when `finish_reason` is "length": the
+  ///   answer was cut off), or the JSON does not fit `T`: `where` is the JSON
+  ///   path inside the answer ("cities[2].population") and the message reads
+  ///   "the answer as city_facts: cities[2].population: expected an integer,
+  ///   got string \"many\"".
+  /// A completion folded from a stream (`chat_stream::completion()`) parses
+  /// the same way.
+  template <class T> result<T> try_parse() const {
+    auto answer = detail::structured_answer(*this);
+    if (!answer)
+      return answer.error();
+    return detail::read_as<T>(*answer, "the answer");
+  }
+
+  /// The first choice's content read as a `T`, as `try_parse`.
+  /// \throws refusal_error when the model refused, parse_error when the
+  /// content does not read as a `T`.
+  template <class T> T parse() const { return try_parse<T>().value(); }
 };
 
 /// Parses a chat-completion response body. Never throws for bad input.

@@ -616,8 +616,11 @@ namespace detail {
 using renames = std::vector<std::pair<std::string_view, std::string_view>>;
 // `keys`, when given, receives the top-level fields written after model and
 // messages, in order, by knobs' names (the extra() ones as given).
+// `json_object_schema`: a json_schema response format is written as
+// {"type":"json_object","schema":...} (server_profile::json_schema_as).
 KNOBS_DECL std::string write_request(const chat_request& r, const renames* as = nullptr,
-                                     std::vector<std::string>* keys = nullptr);
+                                     std::vector<std::string>* keys = nullptr,
+                                     bool json_object_schema = false);
 
 } // namespace detail
 

@@ -60,6 +60,14 @@ enum class errc {
   /// `proxy_authentication_error`, a `connection_error`: the server was not
   /// reached.
   proxy_authentication,
+  /// The model declined to answer (`message.refusal`), so there is no value
+  /// to read from its answer (`chat_completion::parse`). Thrown as
+  /// `refusal_error`, whose `refusal()` is the model's words.
+  refused,
+  /// A tool run (`knobs::run_tools`) stopped: the model still asked for tools
+  /// after the step limit, or a tool failed and the run was told to stop on
+  /// failures. Thrown as `tool_error`.
+  tool_failed,
 };
 
 namespace detail {
@@ -91,6 +99,10 @@ public:
       return "request has a warning and the client is strict";
     case errc::proxy_authentication:
       return "proxy authentication required or failed";
+    case errc::refused:
+      return "the model refused to answer";
+    case errc::tool_failed:
+      return "a tool run failed";
     }
     return "unknown knobs error";
   }
@@ -193,6 +205,34 @@ public:
   using error::error;
 };
 
+/// The model declined to answer (`errc::refused`): its answer carries a
+/// refusal instead of the value `chat_completion::parse<T>()` was asked for.
+/// `where()` is "choices[0].message.refusal".
+class refusal_error : public error {
+public:
+  using error::error;
+
+  /// What the model said instead of answering.
+  std::string refusal() const {
+    const std::string& m = info().message;
+    return m.compare(0, prefix().size(), prefix()) == 0 ? m.substr(prefix().size()) : m;
+  }
+
+  /// How a refusal's message starts; the model's words follow.
+  static const std::string& prefix() {
+    static const std::string p = "the model refused to answer: ";
+    return p;
+  }
+};
+
+/// A tool run stopped (`errc::tool_failed`): the step limit was reached, or a
+/// tool failed and `tool_run_options::stop_on_tool_error` was set. `where()`
+/// names the tool, or "max_steps".
+class tool_error : public error {
+public:
+  using error::error;
+};
+
 /// The server reported an error; `api()` has its status and diagnostics.
 class api_error : public error {
 public:
@@ -279,6 +319,10 @@ public:
     throw connection_error(std::move(info));
   if (info.code == make_error_code(errc::proxy_authentication))
     throw proxy_authentication_error(std::move(info));
+  if (info.code == make_error_code(errc::refused))
+    throw refusal_error(std::move(info));
+  if (info.code == make_error_code(errc::tool_failed))
+    throw tool_error(std::move(info));
   if (info.api) {
     switch (info.api->status) {
     case 400:

@@ -29,6 +29,7 @@
 #include <knobs/request_options.hpp>
 #include <knobs/response_format.hpp>
 #include <knobs/sampling.hpp>
+#include <knobs/schema.hpp>
 #include <knobs/server_profile.hpp>
 #include <knobs/tool.hpp>
 #include <knobs/tool_call.hpp>

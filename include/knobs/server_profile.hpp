@@ -83,6 +83,18 @@ enum class field_support {
   rejected, ///< answers 400
 };
 
+/// How a server reads a JSON Schema for the reply (a `response_format` of
+/// type json_schema, as `response_format_for<T>()` makes).
+enum class json_schema_spelling {
+  /// OpenAI's: `{"type":"json_schema","json_schema":{"name":...,"schema":...,
+  /// "strict":...}}`.
+  response_format,
+  /// `{"type":"json_object","schema":...}`: llama.cpp's server's own form,
+  /// which every build of it reads (the name and strict are dropped: it reads
+  /// neither).
+  json_object_schema,
+};
+
 /// What one server does with one top-level request field.
 struct field_rule {
   /// The JSON key knobs writes: "repetition_penalty", "top_k", "max_tokens".
@@ -150,6 +162,9 @@ struct server_profile {
   std::vector<knob_default> defaults;
   /// The model families' rules (OpenAI, Azure OpenAI); empty elsewhere.
   std::vector<model_rule> models;
+  /// How the server reads a json_schema response format: knobs sends that
+  /// spelling.
+  json_schema_spelling json_schema_as = json_schema_spelling::response_format;
 
   /// The built-in profile of `kind`. Each fact in it cites its source (the
   /// server's documentation or source file and version) in

@@ -18,6 +18,7 @@
     "<knobs/src.hpp> is for KNOBS_SEPARATE_COMPILATION: define it for every translation unit of the program, or leave this file out (knobs is header-only by default)"
 #endif
 
+#include <knobs/detail/impl/typed_json.ipp>
 #include <knobs/impl/api_error.ipp>
 #include <knobs/impl/chat_chunk.ipp>
 #include <knobs/impl/chat_completion.ipp>
@@ -29,6 +30,7 @@
 #include <knobs/impl/options.ipp>
 #include <knobs/impl/request_options.ipp>
 #include <knobs/impl/sampling.ipp>
+#include <knobs/impl/schema.ipp>
 #include <knobs/impl/server_profile.ipp>
 
 #endif

@@ -221,11 +221,30 @@ TEST_CASE("the offline model's profile is true of the offline model") {
   CHECK(profile.find("reasoning_effort")->support == knobs::field_support::ignored);
   CHECK(ignored(knobs::chat_request(base).reasoning_effort(knobs::reasoning_effort::high)) ==
         plain);
-  CHECK(profile.find("response_format")->support == knobs::field_support::ignored);
+  // ...what it says it rejects is a 400 naming the field (a JSON format:
+  // an n-gram model cannot keep to JSON), while the text format is the default...
+  CHECK(profile.find("response_format")->support == knobs::field_support::rejected);
   const auto as_json =
       knobs::chat_request(base).system("Answer in JSON."); // json_object needs the word
-  CHECK(ignored(knobs::chat_request(as_json).response_format(
-            knobs::response_format::json_object())) == ignored(as_json));
+  for (const auto& format :
+       {knobs::response_format::json_object(),
+        knobs::response_format::json_schema(
+            {"city", boost::json::object{{"type", "object"}}, std::nullopt, std::nullopt})}) {
+    CAPTURE(format.type());
+    try {
+      (void)client.create(knobs::chat_request(as_json).response_format(format));
+      FAIL("the offline model must refuse a JSON format");
+    } catch (const knobs::bad_request_error& e) {
+      CHECK(e.api().param == "response_format");
+      CHECK(e.api().message.find("cannot keep to JSON") != std::string::npos);
+    }
+  }
+  CHECK(ignored(knobs::chat_request(base).response_format(knobs::response_format::text())) ==
+        plain);
+  CHECK(knobs::chat_request(base)
+            .response_format(knobs::response_format::text())
+            .warnings(profile)
+            .empty());
   CHECK(profile.find("service_tier")->support == knobs::field_support::ignored);
   // ...and the knobs it does not list change the answer.
   CHECK(profile.find("top_k") == nullptr);

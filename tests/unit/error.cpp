@@ -28,6 +28,19 @@ TEST_CASE("throw_error throws the exception class that matches the code") {
                   knobs::connection_error);
   CHECK(boost::system::error_code(knobs::errc::proxy_authentication).message() ==
         "proxy authentication required or failed");
+  // A model's refusal and a tool run that stopped have classes of their own.
+  CHECK_THROWS_AS(knobs::throw_error(knobs::make_error(knobs::errc::refused,
+                                                       knobs::refusal_error::prefix() + "No.")),
+                  knobs::refusal_error);
+  try {
+    knobs::throw_error(
+        knobs::make_error(knobs::errc::refused, knobs::refusal_error::prefix() + "No."));
+  } catch (const knobs::refusal_error& e) {
+    CHECK(e.refusal() == "No.");
+  }
+  CHECK_THROWS_AS(knobs::throw_error(knobs::make_error(knobs::errc::tool_failed, "m")),
+                  knobs::tool_error);
+  CHECK(boost::system::error_code(knobs::errc::refused).message() == "the model refused to answer");
   auto api =
       knobs::make_error(knobs::errc::api_error, "Invalid value for temperature", "temperature");
   api.api = knobs::api_error_info{400,           "Invalid value", "invalid_request_error",

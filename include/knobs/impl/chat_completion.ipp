@@ -129,6 +129,42 @@ chat_completion parse_chat_completion(std::string_view body) {
   return std::move(*r);
 }
 
+namespace detail {
+
+result<boost::json::value> structured_answer(const chat_completion& c) {
+  if (c.choices.empty())
+    return make_error(errc::invalid_response,
+                      "the completion has no choice, so there is no answer to read", "choices");
+  const choice& first = c.choices.front();
+  const assistant_message& m = first.message;
+  if (m.refusal)
+    return make_error(errc::refused, refusal_error::prefix() + *m.refusal,
+                      "choices[0].message.refusal");
+  const bool cut = first.finish_reason && *first.finish_reason == "length";
+  if (!m.content) {
+    std::string why = "the answer has no content";
+    if (!m.tool_calls.empty())
+      why += " (the model called " + std::to_string(m.tool_calls.size()) +
+             (m.tool_calls.size() == 1 ? " tool" : " tools") + " instead)";
+    else if (first.finish_reason)
+      why += " (finish_reason \"" + *first.finish_reason + "\")";
+    return make_error(errc::invalid_response, why, "choices[0].message.content");
+  }
+  auto parsed = parse_json_text(*m.content, "the answer");
+  if (parsed)
+    return parsed;
+  // (result::error() returns a copy.)
+  error_info e = parsed.error();
+  if (cut)
+    e.message = "the answer was cut off by max_tokens (finish_reason \"length\") before its "
+                "JSON ended: " +
+                e.message;
+  e.where = "choices[0].message.content";
+  return e;
+}
+
+} // namespace detail
+
 } // namespace knobs
 
 #endif

@@ -463,7 +463,7 @@ result<void> chat_request::validate() const {
 }
 
 std::string detail::write_request(const chat_request& r, const renames* as,
-                                  std::vector<std::string>* keys) {
+                                  std::vector<std::string>* keys, bool json_object_schema) {
   std::string out;
   out.reserve(256);
   detail::json_writer w(out);
@@ -567,8 +567,15 @@ std::string detail::write_request(const chat_request& r, const renames* as,
     key("response_format");
     w.begin_object();
     w.key("type");
-    w.string(v->type());
-    if (const auto& schema = v->schema()) {
+    const auto& schema = v->schema();
+    if (schema && json_object_schema) {
+      // The schema alone, the spelling llama.cpp's server reads
+      // (server_profile::json_schema_as); it reads no name and no strict.
+      w.string("json_object");
+      w.key("schema");
+      w.value(schema->schema);
+    } else if (schema) {
+      w.string(v->type());
       w.key("json_schema");
       w.begin_object();
       w.key("name");
@@ -584,6 +591,8 @@ std::string detail::write_request(const chat_request& r, const renames* as,
         w.boolean(*schema->strict);
       }
       w.end_object();
+    } else {
+      w.string(v->type());
     }
     w.end_object();
   }

@@ -160,6 +160,10 @@ server_profile server_profile::of(server_kind kind) {
     p.fields.push_back(rule("service_tier", field_support::ignored));
     p.fields.push_back(rule("store", field_support::ignored));
     p.fields.push_back(rule("metadata", field_support::ignored));
+    // A schema for the reply is read in OpenAI's spelling:
+    // ChatCompletionRequest.to_sampling_params (protocol.py) turns a
+    // json_schema response_format into its own guided_json, which is an
+    // extension knobs does not need to send.
     // Unset knobs come from the model's generation_config.json, else
     // SamplingParams' neutral defaults (vllm/sampling_params.py @00388f65):
     // not fixed per server, so no defaults here.
@@ -186,6 +190,13 @@ server_profile server_profile::of(server_kind kind) {
     p.fields.push_back(rule("service_tier", field_support::ignored));
     p.fields.push_back(rule("store", field_support::ignored));
     p.fields.push_back(rule("metadata", field_support::ignored));
+    // A schema for the reply: examples/server/utils.hpp (the b4748 era and
+    // before), oaicompat_completion_params_parse, reads
+    // {"type":"json_object","schema":S} as the grammar's schema. Later builds
+    // also read {"type":"json_schema","json_schema":{"schema":S}}; earlier
+    // ones answer that with "response_format type must be one of \"text\" or
+    // \"json_object\"". The json_object form is read by both.
+    p.json_schema_as = json_schema_spelling::json_object_schema;
     // common/common.h @00b4c3da, common_params_sampling: temp 0.80, top_k
     // 40, top_p 0.95, min_p 0.05 (repeat_penalty 1.00: neutral).
     p.defaults = {{"temperature", 0.8}, {"top_k", 40}, {"top_p", 0.95}, {"min_p", 0.05}};
@@ -205,6 +216,10 @@ server_profile server_profile::of(server_kind kind) {
     for (const char* f : {"n", "logit_bias", "tool_choice", "parallel_tool_calls", "service_tier",
                           "store", "metadata"})
       p.fields.push_back(rule(f, field_support::ignored));
+    // A schema for the reply is read in OpenAI's spelling: FromChatRequest
+    // (openai/openai.go, Ollama 0.5 and later) turns a json_schema
+    // response_format into Ollama's own `format`, which /v1 does not read
+    // under that name.
     // Unset temperature and top_p are set to 1.0 by FromChatRequest
     // (@634c4166): neutral.
     break;
@@ -222,9 +237,15 @@ server_profile server_profile::of(server_kind kind) {
     // knobs::local::model_server (local/impl/model_server.ipp) samples with
     // every knob of distribution.hpp and does not read these (pinned by
     // tests/integration/server_profiles.cpp).
-    for (const char* f : {"reasoning_effort", "response_format", "tools", "tool_choice",
-                          "parallel_tool_calls", "service_tier"})
+    for (const char* f :
+         {"reasoning_effort", "tools", "tool_choice", "parallel_tool_calls", "service_tier"})
       p.fields.push_back(rule(f, field_support::ignored));
+    // An n-gram model writes prose and cannot keep to JSON: it answers a
+    // json_object or json_schema format with a 400 naming response_format
+    // (model_server.ipp), rather than prose that would not parse.
+    p.fields.push_back(rule("response_format", field_support::rejected,
+                            "the offline model writes prose only; set OPENAI_BASE_URL to a "
+                            "server with a real model for JSON answers"));
     break;
   }
   return p;
@@ -337,7 +358,9 @@ result<std::string> write_request(const chat_request& r, const server_profile& s
   // caller that asks for them): the unknown profile's requests skip it.
   std::vector<std::string> written;
   std::vector<std::string>* collect = keys ? keys : as.empty() ? nullptr : &written;
-  std::string body = write_request(r, as.empty() ? nullptr : &as, collect);
+  std::string body =
+      write_request(r, as.empty() ? nullptr : &as, collect,
+                    server.json_schema_as == json_schema_spelling::json_object_schema);
   const std::vector<std::string>& sent = keys ? *keys : written;
   for (const auto& rename : as) {
     // (Named, not bound: clang 14 cannot capture a structured binding.)
@@ -382,8 +405,12 @@ std::vector<warning> detail::profile_warnings(const chat_request& r, const serve
     return f.advice.empty() ? std::string() : ": " + f.advice;
   };
 
+  // A text format is the default every server accepts, whatever the
+  // profile says of the field's other forms.
+  const bool plain_text_format = r.response_format() && r.response_format()->type() == "text";
   for (const std::string& k : keys)
-    if (const field_rule* f = server.find(k); f && f->support == field_support::rejected)
+    if (const field_rule* f = server.find(k); f && f->support == field_support::rejected &&
+                                              !(k == "response_format" && plain_text_format))
       out.push_back({warning_code::rejected_by_server,
                      server.name + " rejects " + k + " (HTTP 400)" + advice(*f)});
   for (const std::string& k : keys)

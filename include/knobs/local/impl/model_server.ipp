@@ -287,6 +287,22 @@ inline std::optional<bad_field> read_chat_call(const boost::json::object& o, cha
       r.fail("top_logprobs requires logprobs to be true", "top_logprobs", "invalid_value");
     call.generation.top_logprobs = static_cast<std::size_t>(top->value());
   }
+  if (const boost::json::value* format = r.find("response_format")) {
+    // An n-gram model writes prose: it cannot keep to JSON, let alone a
+    // schema. Saying so, as OpenAI's 400 does for a format a model does not
+    // support, beats prose the caller's parse<T>() would then refuse.
+    const boost::json::value* type =
+        format->is_object() ? format->get_object().if_contains("type") : nullptr;
+    if (!type || !type->is_string())
+      r.fail("response_format must be an object with a string type", "response_format",
+             "invalid_type");
+    else if (type->get_string() != "text")
+      r.fail("response_format " + std::string(type->get_string()) +
+                 " is not supported by knobs' offline model: an n-gram model writes prose and "
+                 "cannot keep to JSON. Set OPENAI_BASE_URL to a server with a real model for "
+                 "structured answers",
+             "response_format", "invalid_value");
+  }
   call.stream = r.boolean("stream").value_or(false);
   if (const boost::json::value* options = r.find("stream_options")) {
     if (!options->is_object())
