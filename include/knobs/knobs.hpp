@@ -33,6 +33,7 @@
 #include <knobs/server_profile.hpp>
 #include <knobs/tool.hpp>
 #include <knobs/tool_call.hpp>
+#include <knobs/tool_runner.hpp>
 #include <knobs/version.hpp>
 #include <knobs/warning.hpp>
 

@@ -113,7 +113,9 @@ template <class Args>
 function_tool function_tool_for(std::string name, std::optional<std::string> description = {});
 
 /// `value` as JSON text, in the shape its schema says (std::nullopt as null;
-/// a std::string is a JSON string here).
+/// a std::string is a JSON string here). A Boost.JSON value, object or array
+/// (a schema, say) is written as it is. Numbers are written as `to_json`
+/// writes them (3.0, not 3E0).
 /// \throws request_error for a NaN or infinite number, naming its path.
 template <class T> std::string to_json_text(const T& value);
 

@@ -32,5 +32,6 @@
 #include <knobs/impl/sampling.ipp>
 #include <knobs/impl/schema.ipp>
 #include <knobs/impl/server_profile.ipp>
+#include <knobs/impl/tool_runner.ipp>
 
 #endif

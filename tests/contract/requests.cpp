@@ -8,6 +8,10 @@
 
 #include <doctest/doctest.h>
 
+#include <knobs/schema.hpp>
+
+#include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
 #include <boost/json/parse.hpp>
 
 #include <cmath>
@@ -19,6 +23,24 @@
 #include <vector>
 
 namespace json = boost::json;
+
+namespace contract_types {
+enum class mood { calm, busy };
+BOOST_DESCRIBE_ENUM(mood, calm, busy)
+struct point {
+  double lat = 0;
+  double lon = 0;
+};
+BOOST_DESCRIBE_STRUCT(point, (), (lat, lon))
+struct city {
+  std::string name;
+  std::optional<std::string> nickname;
+  mood at_night = mood::calm;
+  point location;
+  std::vector<std::string> districts;
+};
+BOOST_DESCRIBE_STRUCT(city, (), (name, nickname, at_night, location, districts))
+} // namespace contract_types
 
 namespace {
 
@@ -233,6 +255,25 @@ TEST_CASE("each response_format is accepted: text, json_object and json_schema i
       "A city and its mood at night.", true};
   expect_accepted(base().response_format(knobs::response_format::json_schema(full)),
                   "response_format");
+}
+
+TEST_CASE("a format, a tool and a tool result made from C++ types are accepted") {
+  // The spec's ResponseFormatJsonSchema and FunctionObject, as Prism checks
+  // them, for what <knobs/schema.hpp> writes: nested, optional, enum, array.
+  expect_accepted(base().response_format(knobs::response_format_for<contract_types::city>()),
+                  "response_format");
+  const auto tool = knobs::function_tool_for<contract_types::point>("where_is", "A city's place");
+  expect_accepted(base().tools({tool}), "tools");
+  knobs::tool_call call;
+  call.id = "call_1";
+  call.name = "where_is";
+  call.arguments = R"({"lat":59.9,"lon":10.7})";
+  expect_accepted(
+      base()
+          .tools({tool})
+          .assistant(std::nullopt, {call})
+          .message(knobs::tool_result(call, call.parse_arguments<contract_types::point>())),
+      "tools");
 }
 
 TEST_CASE("tools are accepted bare and in full, with every tool_choice and parallel_tool_calls") {

@@ -198,7 +198,11 @@ function_tool function_tool_for(std::string name, std::optional<std::string> des
 }
 
 template <class T> std::string to_json_text(const T& value) {
-  return detail::json_text(detail::write_typed(value));
+  if constexpr (std::is_same_v<T, boost::json::value> || std::is_same_v<T, boost::json::object> ||
+                std::is_same_v<T, boost::json::array>)
+    return detail::json_text(boost::json::value(value));
+  else
+    return detail::json_text(detail::write_typed(value));
 }
 
 template <class T> message tool_result(const tool_call& call, const T& value) {
