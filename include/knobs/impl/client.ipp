@@ -13,6 +13,7 @@
 
 #include <boost/asio/compose.hpp>
 #include <boost/asio/coroutine.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <algorithm>
@@ -249,10 +250,16 @@ detail::prepared_request async_client::prepare(const chat_request& request, bool
 }
 
 // The blocking client: an io_context of its own, run by each call until the
-// call's operation completes; with_options clients share it.
+// call's operation completes; with_options clients share it. It never runs
+// out of work (`work`), so a call runs it one handler at a time until its
+// outcome is in, and never restarts it: an io_context that runs out of work
+// stops, and stopping interrupts its reactor (a system call, and an extra
+// epoll_wait when it runs again). The client's deadline timer stays armed
+// between calls for the same reason (deadline_watch::keep_armed).
 struct client::state {
   std::mutex mutex;
   boost::asio::io_context ioc;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
 };
 
 namespace detail {
@@ -309,8 +316,11 @@ outcome<T> run_blocking(std::mutex& mutex, boost::asio::io_context& ioc, Initiat
   std::lock_guard<std::mutex> lock(mutex);
   outcome<T> out;
   initiate(outcome_handler<T>{&out});
-  ioc.restart();
-  ioc.run();
+  // Handlers left over after the outcome (none on the usual paths) run at
+  // the next call, or are destroyed with the io_context.
+  while (!out.value)
+    if (ioc.run_one() == 0)
+      ioc.restart(); // stopped: not by us, but never spin
   return out;
 }
 
@@ -320,7 +330,9 @@ using models_outcome = outcome_handler<std::vector<model_info>>;
 } // namespace detail
 
 client::client(client_options options)
-    : state_(std::make_shared<state>()), async_(state_->ioc.get_executor(), std::move(options)) {}
+    : state_(std::make_shared<state>()), async_(state_->ioc.get_executor(), std::move(options)) {
+  async_.state_->deadlines()->keep_armed();
+}
 
 client::client(std::shared_ptr<state> s, async_client async)
     : state_(std::move(s)), async_(std::move(async)) {}

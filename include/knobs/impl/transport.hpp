@@ -104,6 +104,11 @@ public:
   void watch(connection& c, clock::time_point deadline);
   // Stops watching `c` (no effect when it is not watched).
   void unwatch(connection& c) noexcept;
+  // Leaves the timer armed when nothing is watched, for a blocking client,
+  // whose io_context never runs out of work: the next request's deadline is
+  // later than the armed one, so it arms nothing (no timerfd_settime per
+  // request), and an expiry with nothing late re-arms nothing.
+  void keep_armed() noexcept { keep_armed_ = true; }
 
 private:
   void arm(clock::time_point when) {
@@ -136,6 +141,7 @@ private:
   boost::asio::steady_timer timer_;
   bool armed_ = false;
   bool check_posted_ = false;
+  bool keep_armed_ = false;
   std::vector<connection*> watched_;
 };
 
@@ -279,7 +285,7 @@ inline void deadline_watch::unwatch(connection& c) noexcept {
   last->watched_at_ = c.watched_at_;
   watched_.pop_back();
   c.watched_at_ = connection::npos;
-  if (watched_.empty())
+  if (watched_.empty() && !keep_armed_)
     disarm_when_idle();
 }
 
