@@ -30,9 +30,10 @@
 namespace knobs {
 namespace detail {
 
-// How much of the body one read may deliver. Large enough that a fast server's
-// events arrive many to a read; the SSE parser holds what an event needs.
-inline constexpr std::size_t stream_read_size = 64 * 1024;
+// How much of the body one read may deliver: what the connection reads at
+// once. Large enough that a fast server's events arrive many to a read; the
+// SSE parser holds what an event needs.
+inline constexpr std::size_t stream_read_size = connection::read_capacity;
 
 // For the logs: how the stream went, "after 12 chunks, 4096 B in 812.3 ms".
 inline std::string stream_stats(const stream_state& s) {
@@ -185,10 +186,10 @@ inline poll_result poll(stream_state& s, std::optional<chat_chunk>& chunk) {
 
 // Starts reading more of the body, the wait bounded by the idle timeout.
 template <class Handler> void read_more(stream_state& s, Handler&& handler) {
-  if (s.scratch.empty())
-    s.scratch.resize(stream_read_size);
-  s.parser->get().body().data = s.scratch.data();
-  s.parser->get().body().size = s.scratch.size();
+  if (!s.scratch)
+    s.scratch.reset(new char[stream_read_size]);
+  s.parser->get().body().data = s.scratch.get();
+  s.parser->get().body().size = stream_read_size;
   // The next wait ends at the idle timeout, or at the stream's own end
   // (stream_timeout) if that comes first.
   s.conn->expires_at(std::min(std::chrono::steady_clock::now() + s.idle_timeout, s.end_by));
@@ -232,7 +233,7 @@ inline bool read_done(stream_state& s, boost::system::error_code ec, bool cancel
                                       ": " + ec.message()));
     return false;
   }
-  s.events.feed(std::string_view(s.scratch.data(), s.scratch.size() - s.parser->get().body().size));
+  s.events.feed(std::string_view(s.scratch.get(), stream_read_size - s.parser->get().body().size));
   if (s.parser->is_done()) {
     s.body_done = true;
     s.conn->expires_never();

@@ -158,7 +158,16 @@ public:
 
   connection(const boost::asio::any_io_executor& ex, boost::asio::ssl::context* tls,
              std::shared_ptr<deadline_watch> watch)
-      : stream_(ex, tls), watch_(std::move(watch)) {}
+      : stream_(ex, tls), watch_(std::move(watch)) {
+    // Beast reads as much as the buffer has room for, at least 512 bytes
+    // (beast::read_size): an empty buffer would take a ~900-byte completion
+    // in two reads (two system calls, and two trips through the io_context)
+    // and a stream in as many reads as it has ~512-byte pieces.
+    buffer_.reserve(read_capacity);
+  }
+
+  // What one read may take from the socket.
+  static constexpr std::size_t read_capacity = 16 * 1024;
 
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -984,7 +993,9 @@ struct stream_state {
   std::unique_ptr<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser;
   sse_parser events;
   chat_accumulator folded;
-  std::vector<char> scratch;
+  // Where a read puts the body: made once per stream, left uninitialized
+  // (a std::vector would zero it: 16 KiB of memset per stream).
+  std::unique_ptr<char[]> scratch;
   std::string request_id;
   int retries = 0;
   std::size_t chunks = 0;
