@@ -11,6 +11,7 @@
 #include <knobs/chat_chunk.hpp>
 #include <knobs/detail/sse.hpp>
 #include <knobs/error.hpp>
+#include <knobs/impl/chat_chunk.ipp>
 #include <knobs/impl/transport.hpp>
 
 #include <boost/asio/coroutine.hpp>
@@ -75,13 +76,13 @@ inline event_kind take_event(stream_state& s, const sse_event& event,
   // Keep-alive events with no payload carry nothing to deliver.
   if (data.find_first_not_of(" \t\r\n") == std::string_view::npos)
     return event_kind::skip;
-  result<chat_chunk> parsed = try_parse_chat_chunk(data);
-  if (parsed && event.error.empty()) {
-    s.folded.add(*parsed);
+  std::optional<error_info> bad = parse_chat_chunk_into(data, chunk.emplace());
+  if (!bad && event.error.empty()) {
+    s.folded.add(*chunk);
     ++s.chunks;
-    chunk.emplace(std::move(*parsed));
     return event_kind::chunk;
   }
+  chunk.reset();
   // A server that fails mid-stream says so in an event: `{"error": {...}}`,
   // or (llama.cpp) the error object alone in an `error:` field.
   const int status = static_cast<int>(s.parser->get().result_int());
@@ -101,7 +102,9 @@ inline event_kind take_event(stream_state& s, const sse_event& event,
     record_failure(s, std::move(e));
     return event_kind::failed;
   }
-  error_info e = parsed.error();
+  // (An `error:` field that reads as a chunk and not as an error has no
+  // error of its own: an empty one, as result::error() gave before.)
+  error_info e = bad ? std::move(*bad) : error_info{};
   e.message = "stream event " + std::to_string(s.chunks + 1) + ": " + e.message +
               " (data: " + snippet(std::string(data)) + ")";
   e.retries = s.retries;
