@@ -103,7 +103,7 @@ void start_request(std::shared_ptr<client_state> state, prepared_request request
   auto handler_ex = handler.get_executor();
   auto slot = handler.get_cancellation_slot();
   request_handler h(
-      [handler = std::move(handler), pick](std::exception_ptr e, request_result r) mutable {
+      [handler = std::move(handler), pick](std::exception_ptr e, request_result&& r) mutable {
         std::move(handler)(std::move(e), pick(r));
       },
       std::move(handler_ex), slot);
@@ -276,7 +276,7 @@ template <class T> struct outcome {
 // The completion handler of every blocking call, erased like any other.
 template <class T> struct outcome_handler {
   outcome<T>* out;
-  void operator()(std::exception_ptr e, T r) const {
+  void operator()(std::exception_ptr e, T&& r) const {
     out->failure = std::move(e);
     out->value.emplace(std::move(r));
   }
