@@ -40,6 +40,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -220,6 +221,94 @@ public:
     const std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(head),
                                                            boost::asio::buffer(body)};
     boost::asio::async_write(stream_, buffers, std::forward<Handler>(handler));
+  }
+
+  // Writes the rest of a request, from byte `from` of head and body on.
+  template <class Handler>
+  void async_write(const std::string& head, const std::string& body, std::size_t from,
+                   Handler&& handler) {
+    const std::size_t h = std::min(from, head.size());
+    const std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(head) + h,
+                                                           boost::asio::buffer(body) + (from - h)};
+    boost::asio::async_write(stream_, buffers, std::forward<Handler>(handler));
+  }
+
+  // Whether the calls below may be used: a plain TCP connection. (Under TLS
+  // a read or a write is a TLS record's, asynchronous all the way.)
+  bool can_do_now() const noexcept { return stream_.can_do_now(); }
+
+  // Writes what the socket takes now of head and body from byte `written`
+  // on, adding what it wrote to `written`; true when all of it is written.
+  // False with `ec` clear when the socket takes no more now: write the
+  // rest with async_write.
+  bool write_now(const std::string& head, const std::string& body, std::size_t& written,
+                 boost::system::error_code& ec) {
+    const std::size_t total = head.size() + body.size();
+    while (written < total) {
+      const std::size_t h = std::min(written, head.size());
+      const std::array<boost::asio::const_buffer, 2> buffers{
+          boost::asio::buffer(head) + h, boost::asio::buffer(body) + (written - h)};
+      written += stream_.write_now(buffers, ec);
+      if (ec) {
+        if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again)
+          ec = {};
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Feeds `parser` what is buffered and what the socket has now, without
+  // waiting, until it is done (or, unless `eager`, its head is): true then.
+  // False with `ec` clear when more must be waited for (async_wait_readable,
+  // then again); with `ec` set as Beast's read operations set it when the
+  // bytes are no HTTP or the connection ended or failed.
+  template <class Parser>
+  bool parse_now(Parser& parser, bool eager, boost::system::error_code& ec) {
+    parser.eager(eager);
+    const auto done = [&] { return eager ? parser.is_done() : parser.is_header_done(); };
+    for (;;) {
+      while (buffer_.size() != 0 && !done()) {
+        const std::size_t used = parser.put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == boost::beast::http::error::need_more) {
+          ec = {};
+          break;
+        }
+        if (ec)
+          return false;
+        if (used == 0)
+          break;
+      }
+      if (done())
+        return true;
+      const std::size_t n =
+          stream_.read_now(buffer_.prepare(boost::beast::read_size(buffer_, read_capacity)), ec);
+      buffer_.commit(n);
+      if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+        ec = {};
+        return false;
+      }
+      if (ec == boost::asio::error::eof) {
+        // As Beast's read operations: the end of a body that runs to the
+        // end of the connection, else a message cut short.
+        if (parser.got_some()) {
+          ec = {};
+          parser.put_eof(ec);
+          return !ec && done();
+        }
+        ec = boost::beast::http::error::end_of_stream;
+        return false;
+      }
+      if (ec)
+        return false;
+    }
+  }
+
+  // Waits until the socket has something to read (or is closed by the
+  // deadline watch): void(error_code).
+  template <class Handler> void async_wait_readable(Handler&& handler) {
+    tcp().async_wait(boost::asio::ip::tcp::socket::wait_read, std::forward<Handler>(handler));
   }
 
   template <class Parser, class Handler> void async_read(Parser& parser, Handler&& handler) {
@@ -605,6 +694,14 @@ struct exchange {
   // from here on is the server's slowness, before it the connection's.
   bool connected = false;
   int retries = 0;
+  // The operation has started; it is in its initiating call (see
+  // request_op::operator()(Self&)).
+  bool started = false;
+  bool initiating = false;
+  bool blocking = false; // see prepared_request::blocking
+  // Bytes of the request written so far, and a failure kept across a post.
+  std::size_t written = 0;
+  boost::system::error_code failed_with;
   // This request's limits: the client's options, with its request_options.
   std::chrono::milliseconds timeout{0};
   int max_retries = 0;
@@ -834,6 +931,9 @@ public:
     x->connected = false;
     x->replaced_stale = false;
     x->retries = 0;
+    x->started = false;
+    x->initiating = false;
+    x->blocking = false;
     x->resolving.reset();
     x->in_resolution = false;
     x->endpoints.clear();
@@ -1075,21 +1175,38 @@ class request_op : boost::asio::coroutine {
 public:
   request_op(std::shared_ptr<client_state> state, std::string body,
              std::optional<error_info> rejected, request_kind kind,
-             const std::shared_ptr<const request_overrides>& extra)
-      : s_(state->take_exchange(std::move(body), std::move(rejected), kind, extra)) {}
+             const std::shared_ptr<const request_overrides>& extra, bool blocking = false)
+      : s_(state->take_exchange(std::move(body), std::move(rejected), kind, extra)) {
+    s_->blocking = blocking;
+  }
 
-  template <class Self> void operator()(Self& self) { (*this)(self, {}); }
+  // The first call is the initiation (a later one without arguments resumes
+  // after a post); every other call is a handler's. What happens in the
+  // initiation must not complete the operation there (see `initiating`).
+  template <class Self> void operator()(Self& self) {
+    s_->initiating = !s_->started;
+    s_->started = true;
+    step(self, {});
+  }
 
   template <class Self>
   void operator()(Self& self, boost::system::error_code ec, boost::asio::ip::tcp::endpoint) {
-    (*this)(self, ec);
+    s_->initiating = false;
+    step(self, ec);
   }
 
   template <class Self> void operator()(Self& self, boost::system::error_code ec, std::size_t) {
-    (*this)(self, ec);
+    s_->initiating = false;
+    step(self, ec);
   }
 
   template <class Self> void operator()(Self& self, boost::system::error_code ec) {
+    s_->initiating = false;
+    step(self, ec);
+  }
+
+private:
+  template <class Self> void step(Self& self, boost::system::error_code ec) {
     exchange& s = *s_;
     client_state& c = *s.client;
     const client_options& o = c.options();
@@ -1206,7 +1323,16 @@ public:
         s.conn->expires_at(s.deadline);
         if (c.logging(log_level::debug))
           log_request(s);
-        BOOST_ASIO_CORO_YIELD s.conn->async_write(s.request_head, s.body, std::move(self));
+        // On plain TCP, what the socket takes and has at once is written and
+        // read at once; the operation waits only for what is not there yet
+        // (connection::parse_now). Under TLS, Beast's operations.
+        s.written = 0;
+        if (!s.conn->can_do_now() || !s.conn->write_now(s.request_head, s.body, s.written, ec)) {
+          if (ec)
+            goto failed;
+          BOOST_ASIO_CORO_YIELD s.conn->async_write(s.request_head, s.body, s.written,
+                                                    std::move(self));
+        }
         if (ec || stopped(self))
           goto failed;
         s.sent = s.request_head.size() + s.body.size();
@@ -1217,10 +1343,28 @@ public:
           s.head = std::make_unique<
               boost::beast::http::response_parser<boost::beast::http::buffer_body>>();
           s.head->body_limit(o.max_response_bytes);
-          BOOST_ASIO_CORO_YIELD s.conn->async_read_header(*s.head, std::move(self));
-          if (ec || stopped(self))
+          if (!s.conn->can_do_now()) {
+            BOOST_ASIO_CORO_YIELD s.conn->async_read_header(*s.head, std::move(self));
+            if (ec || stopped(self))
+              goto failed;
+            continue;
+          }
+          while (!s.conn->parse_now(*s.head, false, ec)) {
+            if (ec)
+              goto failed;
+            BOOST_ASIO_CORO_YIELD s.conn->async_wait_readable(std::move(self));
+            if (ec || stopped(self))
+              goto failed;
+          }
+          if (stopped(self))
             goto failed;
         } while (is_interim(s.head->get()));
+        // Nothing is completed inside the initiating call: when all of the
+        // answer was there at once, complete through the executor (unless
+        // the blocking client, which waits for it, made the request).
+        if (s.initiating && !s.blocking) {
+          BOOST_ASIO_CORO_YIELD boost::asio::post(c.executor(), std::move(self));
+        }
         s.head_at = std::chrono::steady_clock::now();
         if (s.head->get().result_int() == 101)
           return complete(self, switched_protocols());
@@ -1231,13 +1375,23 @@ public:
         s.parser.emplace(std::move(*s.head));
         s.head.reset();
         s.parser->body_limit(o.max_response_bytes);
-        s.conn->parse_buffered(*s.parser, ec);
-        if (ec)
-          goto failed;
-        if (!s.parser->is_done()) {
-          BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
-          if (ec || stopped(self))
+        if (!s.conn->can_do_now()) {
+          s.conn->parse_buffered(*s.parser, ec);
+          if (ec)
             goto failed;
+          if (!s.parser->is_done()) {
+            BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
+            if (ec || stopped(self))
+              goto failed;
+          }
+        } else {
+          while (!s.conn->parse_now(*s.parser, true, ec)) {
+            if (ec)
+              goto failed;
+            BOOST_ASIO_CORO_YIELD s.conn->async_wait_readable(std::move(self));
+            if (ec || stopped(self))
+              goto failed;
+          }
         }
         s.conn->expires_never();
 
@@ -1274,6 +1428,12 @@ public:
         goto retry;
 
       failed:
+        if (s.initiating && !s.blocking) {
+          // Failed at once (a write or read on a dead connection): as above.
+          s.failed_with = ec;
+          BOOST_ASIO_CORO_YIELD boost::asio::post(c.executor(), std::move(self));
+          ec = s.failed_with;
+        }
         ec = s.conn->timeout_or(ec);
         s.conn->expires_never();
         if (self.cancelled() != boost::asio::cancellation_type::none) {
