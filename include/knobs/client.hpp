@@ -55,11 +55,6 @@ struct prepared_request {
   std::string body;
   std::optional<error_info> rejected;
   std::shared_ptr<const request_overrides> options; // the client's with_options, if any
-  // Set by the blocking client, which waits for the completion itself: the
-  // operation may complete inside the initiating call when all of the answer
-  // is there at once, without a trip through the io_context (an epoll_wait).
-  // Never set for async_client's callers, whose handlers must not run there.
-  bool blocking = false;
 };
 
 // The completion handlers of the compiled operations, type-erased: each

@@ -125,21 +125,12 @@ public:
   // plaintext, the CONNECT exchange's as they came.
   std::size_t bytes_read() const noexcept { return bytes_read_; }
 
-  // Reading and writing now, without waiting, on a plain TCP stream (not
-  // TLS): what the socket has or takes at once, and `would_block` when that
-  // is nothing. A client that finds its answer already there (a fast server,
-  // a small response) then spends no trip through the io_context on it: an
-  // asynchronous operation that completes at once still waits its turn
-  // behind the reactor, which costs an epoll_wait each time.
+  // Writing now, without waiting, on a plain TCP stream (not TLS): what the
+  // socket takes at once, and `would_block` when that is nothing. A request
+  // then spends no trip through the io_context on its write: an asynchronous
+  // write that completes at once still waits its turn behind the reactor,
+  // which costs an epoll_wait.
   bool can_do_now() const noexcept { return !tls_; }
-
-  std::size_t read_now(boost::asio::mutable_buffer buffer, boost::system::error_code& ec) {
-    if (!now_ready(ec))
-      return 0;
-    const std::size_t n = tcp_->read_some(buffer, ec);
-    bytes_read_ += n;
-    return n;
-  }
 
   template <class ConstBufferSequence>
   std::size_t write_now(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
@@ -164,8 +155,8 @@ public:
   void async_shutdown(handler h) { tls_->async_shutdown(std::move(h)); }
 
 private:
-  // The socket in non-blocking mode for the synchronous calls above (one
-  // ioctl per connection; Asio's asynchronous operations do not look at it).
+  // The socket in non-blocking mode for write_now (one ioctl per
+  // connection; Asio's asynchronous operations do not look at it).
   bool now_ready(boost::system::error_code& ec) {
     if (!non_blocking_) {
       tcp_->non_blocking(true, ec);

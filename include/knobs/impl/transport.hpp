@@ -40,7 +40,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -233,8 +232,8 @@ public:
     boost::asio::async_write(stream_, buffers, std::forward<Handler>(handler));
   }
 
-  // Whether the calls below may be used: a plain TCP connection. (Under TLS
-  // a read or a write is a TLS record's, asynchronous all the way.)
+  // Whether write_now may be used: a plain TCP connection. (Under TLS a
+  // write is a TLS record's, asynchronous all the way.)
   bool can_do_now() const noexcept { return stream_.can_do_now(); }
 
   // Writes what the socket takes now of head and body from byte `written`
@@ -256,59 +255,6 @@ public:
       }
     }
     return true;
-  }
-
-  // Feeds `parser` what is buffered and what the socket has now, without
-  // waiting, until it is done (or, unless `eager`, its head is): true then.
-  // False with `ec` clear when more must be waited for (async_wait_readable,
-  // then again); with `ec` set as Beast's read operations set it when the
-  // bytes are no HTTP or the connection ended or failed.
-  template <class Parser>
-  bool parse_now(Parser& parser, bool eager, boost::system::error_code& ec) {
-    parser.eager(eager);
-    const auto done = [&] { return eager ? parser.is_done() : parser.is_header_done(); };
-    for (;;) {
-      while (buffer_.size() != 0 && !done()) {
-        const std::size_t used = parser.put(buffer_.data(), ec);
-        buffer_.consume(used);
-        if (ec == boost::beast::http::error::need_more) {
-          ec = {};
-          break;
-        }
-        if (ec)
-          return false;
-        if (used == 0)
-          break;
-      }
-      if (done())
-        return true;
-      const std::size_t n =
-          stream_.read_now(buffer_.prepare(boost::beast::read_size(buffer_, read_capacity)), ec);
-      buffer_.commit(n);
-      if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
-        ec = {};
-        return false;
-      }
-      if (ec == boost::asio::error::eof) {
-        // As Beast's read operations: the end of a body that runs to the
-        // end of the connection, else a message cut short.
-        if (parser.got_some()) {
-          ec = {};
-          parser.put_eof(ec);
-          return !ec && done();
-        }
-        ec = boost::beast::http::error::end_of_stream;
-        return false;
-      }
-      if (ec)
-        return false;
-    }
-  }
-
-  // Waits until the socket has something to read (or is closed by the
-  // deadline watch): void(error_code).
-  template <class Handler> void async_wait_readable(Handler&& handler) {
-    tcp().async_wait(boost::asio::ip::tcp::socket::wait_read, std::forward<Handler>(handler));
   }
 
   template <class Parser, class Handler> void async_read(Parser& parser, Handler&& handler) {
@@ -698,7 +644,6 @@ struct exchange {
   // request_op::operator()(Self&)).
   bool started = false;
   bool initiating = false;
-  bool blocking = false; // see prepared_request::blocking
   // Bytes of the request written so far, and a failure kept across a post.
   std::size_t written = 0;
   boost::system::error_code failed_with;
@@ -933,7 +878,6 @@ public:
     x->retries = 0;
     x->started = false;
     x->initiating = false;
-    x->blocking = false;
     x->resolving.reset();
     x->in_resolution = false;
     x->endpoints.clear();
@@ -1175,10 +1119,8 @@ class request_op : boost::asio::coroutine {
 public:
   request_op(std::shared_ptr<client_state> state, std::string body,
              std::optional<error_info> rejected, request_kind kind,
-             const std::shared_ptr<const request_overrides>& extra, bool blocking = false)
-      : s_(state->take_exchange(std::move(body), std::move(rejected), kind, extra)) {
-    s_->blocking = blocking;
-  }
+             const std::shared_ptr<const request_overrides>& extra)
+      : s_(state->take_exchange(std::move(body), std::move(rejected), kind, extra)) {}
 
   // The first call is the initiation (a later one without arguments resumes
   // after a post); every other call is a handler's. What happens in the
@@ -1323,9 +1265,13 @@ private:
         s.conn->expires_at(s.deadline);
         if (c.logging(log_level::debug))
           log_request(s);
-        // On plain TCP, what the socket takes and has at once is written and
-        // read at once; the operation waits only for what is not there yet
-        // (connection::parse_now). Under TLS, Beast's operations.
+        // On plain TCP the request is written at once, as far as the socket
+        // takes it (all of it, nearly always): an asynchronous write that
+        // completes at once still waits its turn behind the reactor, an
+        // epoll_wait. The answer is read asynchronously: Asio tries the read
+        // at once anyway, and when nothing is there yet (a server takes its
+        // time) goes straight to epoll_wait; reading it here first would cost
+        // a read that finds nothing, and an epoll_ctl to wait after it.
         s.written = 0;
         if (!s.conn->can_do_now() || !s.conn->write_now(s.request_head, s.body, s.written, ec)) {
           if (ec)
@@ -1343,28 +1289,10 @@ private:
           s.head = std::make_unique<
               boost::beast::http::response_parser<boost::beast::http::buffer_body>>();
           s.head->body_limit(o.max_response_bytes);
-          if (!s.conn->can_do_now()) {
-            BOOST_ASIO_CORO_YIELD s.conn->async_read_header(*s.head, std::move(self));
-            if (ec || stopped(self))
-              goto failed;
-            continue;
-          }
-          while (!s.conn->parse_now(*s.head, false, ec)) {
-            if (ec)
-              goto failed;
-            BOOST_ASIO_CORO_YIELD s.conn->async_wait_readable(std::move(self));
-            if (ec || stopped(self))
-              goto failed;
-          }
-          if (stopped(self))
+          BOOST_ASIO_CORO_YIELD s.conn->async_read_header(*s.head, std::move(self));
+          if (ec || stopped(self))
             goto failed;
         } while (is_interim(s.head->get()));
-        // Nothing is completed inside the initiating call: when all of the
-        // answer was there at once, complete through the executor (unless
-        // the blocking client, which waits for it, made the request).
-        if (s.initiating && !s.blocking) {
-          BOOST_ASIO_CORO_YIELD boost::asio::post(c.executor(), std::move(self));
-        }
         s.head_at = std::chrono::steady_clock::now();
         if (s.head->get().result_int() == 101)
           return complete(self, switched_protocols());
@@ -1375,23 +1303,13 @@ private:
         s.parser.emplace(std::move(*s.head));
         s.head.reset();
         s.parser->body_limit(o.max_response_bytes);
-        if (!s.conn->can_do_now()) {
-          s.conn->parse_buffered(*s.parser, ec);
-          if (ec)
+        s.conn->parse_buffered(*s.parser, ec);
+        if (ec)
+          goto failed;
+        if (!s.parser->is_done()) {
+          BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
+          if (ec || stopped(self))
             goto failed;
-          if (!s.parser->is_done()) {
-            BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
-            if (ec || stopped(self))
-              goto failed;
-          }
-        } else {
-          while (!s.conn->parse_now(*s.parser, true, ec)) {
-            if (ec)
-              goto failed;
-            BOOST_ASIO_CORO_YIELD s.conn->async_wait_readable(std::move(self));
-            if (ec || stopped(self))
-              goto failed;
-          }
         }
         s.conn->expires_never();
 
@@ -1428,8 +1346,9 @@ private:
         goto retry;
 
       failed:
-        if (s.initiating && !s.blocking) {
-          // Failed at once (a write or read on a dead connection): as above.
+        if (s.initiating) {
+          // A write that failed at once (a dead connection) must not complete
+          // the operation inside its initiating call: through the executor.
           s.failed_with = ec;
           BOOST_ASIO_CORO_YIELD boost::asio::post(c.executor(), std::move(self));
           ec = s.failed_with;
