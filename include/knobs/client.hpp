@@ -55,6 +55,13 @@ struct prepared_request {
   std::string body;
   std::optional<error_info> rejected;
   std::shared_ptr<const request_overrides> options; // the client's with_options, if any
+  // Set by the blocking client, which waits for the completion itself: on
+  // plain TCP the operation waits for the answer on the calling thread
+  // (poll(2) bounded by the deadline, then a read: what a blocking client
+  // does) instead of through the reactor, and may complete inside the
+  // initiating call. Never set for async_client's callers, whose handlers
+  // must not run there and whose threads must not block.
+  bool blocking = false;
 };
 
 // The completion handlers of the compiled operations, type-erased: each

@@ -109,7 +109,7 @@ void start_request(std::shared_ptr<client_state> state, prepared_request request
       std::move(handler_ex), slot);
   boost::asio::async_compose<request_handler, void(std::exception_ptr, request_result)>(
       request_op(std::move(state), std::move(request.body), std::move(request.rejected), kind,
-                 request.options),
+                 request.options, request.blocking),
       h, std::move(ex));
 }
 
@@ -324,6 +324,12 @@ outcome<T> run_blocking(std::mutex& mutex, boost::asio::io_context& ioc, Initiat
   return out;
 }
 
+// A request of the blocking client's (see prepared_request::blocking).
+inline prepared_request blocking(prepared_request r) {
+  r.blocking = true;
+  return r;
+}
+
 using completion_outcome = outcome_handler<chat_completion>;
 using models_outcome = outcome_handler<std::vector<model_info>>;
 
@@ -346,7 +352,7 @@ client client::with_options(request_options o) const {
 chat_completion client::create(const chat_request& request) {
   return detail::value_or_throw(detail::run_blocking<chat_completion>(
       state_->mutex, state_->ioc, [&](detail::completion_outcome h) {
-        detail::start_create(async_.state_, async_.prepare(request, false),
+        detail::start_create(async_.state_, blocking(async_.prepare(request, false)),
                              detail::create_handler(h, async_.get_executor()));
       }));
 }
@@ -354,7 +360,7 @@ chat_completion client::create(const chat_request& request) {
 result<chat_completion> client::try_create(const chat_request& request) {
   return detail::to_result(detail::run_blocking<chat_completion>(
       state_->mutex, state_->ioc, [&](detail::completion_outcome h) {
-        detail::start_create(async_.state_, async_.prepare(request, false),
+        detail::start_create(async_.state_, blocking(async_.prepare(request, false)),
                              detail::create_handler(h, async_.get_executor()));
       }));
 }
@@ -363,8 +369,8 @@ chat_completion client::stream_erased(const chat_request& request,
                                       detail::chunk_function on_chunk) {
   return detail::value_or_throw(detail::run_blocking<chat_completion>(
       state_->mutex, state_->ioc, [&](detail::completion_outcome h) {
-        detail::start_stream(async_.state_, async_.prepare(request, true), std::move(on_chunk),
-                             detail::create_handler(h, async_.get_executor()));
+        detail::start_stream(async_.state_, blocking(async_.prepare(request, true)),
+                             std::move(on_chunk), detail::create_handler(h, async_.get_executor()));
       }));
 }
 
@@ -372,8 +378,8 @@ result<chat_completion> client::try_stream_erased(const chat_request& request,
                                                   detail::chunk_function on_chunk) {
   detail::outcome<chat_completion> o = detail::run_blocking<chat_completion>(
       state_->mutex, state_->ioc, [&](detail::completion_outcome h) {
-        detail::start_stream(async_.state_, async_.prepare(request, true), std::move(on_chunk),
-                             detail::create_handler(h, async_.get_executor()));
+        detail::start_stream(async_.state_, blocking(async_.prepare(request, true)),
+                             std::move(on_chunk), detail::create_handler(h, async_.get_executor()));
       });
   if (o.failure && !detail::is_knobs_error(o.failure))
     std::rethrow_exception(o.failure);

@@ -40,6 +40,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -54,6 +55,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -255,6 +257,82 @@ public:
       }
     }
     return true;
+  }
+
+  // Feeds `parser` what is buffered and what the socket has now, without
+  // waiting, until it is done (or, unless `eager`, its head is): true then.
+  // False with `ec` clear when more must be waited for (wait_readable, then
+  // again); with `ec` set as Beast's read operations set it when the
+  // bytes are no HTTP or the connection ended or failed.
+  template <class Parser>
+  bool parse_now(Parser& parser, bool eager, boost::system::error_code& ec) {
+    parser.eager(eager);
+    const auto done = [&] { return eager ? parser.is_done() : parser.is_header_done(); };
+    for (;;) {
+      while (buffer_.size() != 0 && !done()) {
+        const std::size_t used = parser.put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == boost::beast::http::error::need_more) {
+          ec = {};
+          break;
+        }
+        if (ec)
+          return false;
+        if (used == 0)
+          break;
+      }
+      if (done())
+        return true;
+      const std::size_t n =
+          stream_.read_now(buffer_.prepare(boost::beast::read_size(buffer_, read_capacity)), ec);
+      buffer_.commit(n);
+      if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+        ec = {};
+        return false;
+      }
+      if (ec == boost::asio::error::eof) {
+        // As Beast's read operations: the end of a body that runs to the
+        // end of the connection, else a message cut short.
+        if (parser.got_some()) {
+          ec = {};
+          parser.put_eof(ec);
+          return !ec && done();
+        }
+        ec = boost::beast::http::error::end_of_stream;
+        return false;
+      }
+      if (ec)
+        return false;
+    }
+  }
+
+  // Waits on the calling thread, until `deadline`, for the socket to have
+  // something to read: false with `ec` set (beast::error::timeout at the
+  // deadline). For the blocking client only (prepared_request::blocking).
+  bool wait_readable(std::chrono::steady_clock::time_point deadline,
+                     boost::system::error_code& ec) {
+#if defined(POLLIN)
+    for (;;) {
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        ec = boost::beast::error::timeout;
+        return false;
+      }
+      pollfd p{tcp().native_handle(), POLLIN, 0};
+      const int r = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1 << 30)));
+      if (r > 0)
+        return true;
+      if (r < 0 && errno != EINTR) {
+        ec = boost::system::error_code(errno, boost::system::system_category());
+        return false;
+      }
+    }
+#else
+    (void)deadline;
+    ec = boost::asio::error::operation_not_supported;
+    return false;
+#endif
   }
 
   template <class Parser, class Handler> void async_read(Parser& parser, Handler&& handler) {
@@ -644,6 +722,7 @@ struct exchange {
   // request_op::operator()(Self&)).
   bool started = false;
   bool initiating = false;
+  bool blocking = false; // see prepared_request::blocking
   // Bytes of the request written so far, and a failure kept across a post.
   std::size_t written = 0;
   boost::system::error_code failed_with;
@@ -878,6 +957,7 @@ public:
     x->retries = 0;
     x->started = false;
     x->initiating = false;
+    x->blocking = false;
     x->resolving.reset();
     x->in_resolution = false;
     x->endpoints.clear();
@@ -1119,8 +1199,10 @@ class request_op : boost::asio::coroutine {
 public:
   request_op(std::shared_ptr<client_state> state, std::string body,
              std::optional<error_info> rejected, request_kind kind,
-             const std::shared_ptr<const request_overrides>& extra)
-      : s_(state->take_exchange(std::move(body), std::move(rejected), kind, extra)) {}
+             const std::shared_ptr<const request_overrides>& extra, bool blocking = false)
+      : s_(state->take_exchange(std::move(body), std::move(rejected), kind, extra)) {
+    s_->blocking = blocking;
+  }
 
   // The first call is the initiation (a later one without arguments resumes
   // after a post); every other call is a handler's. What happens in the
@@ -1268,10 +1350,11 @@ private:
         // On plain TCP the request is written at once, as far as the socket
         // takes it (all of it, nearly always): an asynchronous write that
         // completes at once still waits its turn behind the reactor, an
-        // epoll_wait. The answer is read asynchronously: Asio tries the read
-        // at once anyway, and when nothing is there yet (a server takes its
-        // time) goes straight to epoll_wait; reading it here first would cost
-        // a read that finds nothing, and an epoll_ctl to wait after it.
+        // epoll_wait. An async_client's answer is read asynchronously: Asio
+        // tries the read at once anyway, and when nothing is there yet (a
+        // server takes its time) goes straight to epoll_wait; reading it here
+        // first would cost a read that finds nothing, and an epoll_ctl to
+        // wait after it. The blocking client waits with poll(2) instead.
         s.written = 0;
         if (!s.conn->can_do_now() || !s.conn->write_now(s.request_head, s.body, s.written, ec)) {
           if (ec)
@@ -1289,6 +1372,18 @@ private:
           s.head = std::make_unique<
               boost::beast::http::response_parser<boost::beast::http::buffer_body>>();
           s.head->body_limit(o.max_response_bytes);
+          if (s.blocking && s.conn->can_do_now()) {
+            // The blocking client waits here, on its own thread, as a
+            // blocking client does: poll (at once when the answer is there),
+            // then read what came. Reading first would cost a read that finds
+            // nothing whenever the server is slower than the client.
+            if (!s.conn->has_leftover() && !s.conn->wait_readable(s.deadline, ec))
+              goto failed;
+            while (!s.conn->parse_now(*s.head, false, ec))
+              if (ec || !s.conn->wait_readable(s.deadline, ec))
+                goto failed;
+            continue;
+          }
           BOOST_ASIO_CORO_YIELD s.conn->async_read_header(*s.head, std::move(self));
           if (ec || stopped(self))
             goto failed;
@@ -1303,13 +1398,19 @@ private:
         s.parser.emplace(std::move(*s.head));
         s.head.reset();
         s.parser->body_limit(o.max_response_bytes);
-        s.conn->parse_buffered(*s.parser, ec);
-        if (ec)
-          goto failed;
-        if (!s.parser->is_done()) {
-          BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
-          if (ec || stopped(self))
+        if (s.blocking && s.conn->can_do_now()) {
+          while (!s.conn->parse_now(*s.parser, true, ec))
+            if (ec || !s.conn->wait_readable(s.deadline, ec))
+              goto failed;
+        } else {
+          s.conn->parse_buffered(*s.parser, ec);
+          if (ec)
             goto failed;
+          if (!s.parser->is_done()) {
+            BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
+            if (ec || stopped(self))
+              goto failed;
+          }
         }
         s.conn->expires_never();
 
@@ -1346,7 +1447,7 @@ private:
         goto retry;
 
       failed:
-        if (s.initiating) {
+        if (s.initiating && !s.blocking) {
           // A write that failed at once (a dead connection) must not complete
           // the operation inside its initiating call: through the executor.
           s.failed_with = ec;
