@@ -8,7 +8,7 @@
 //
 // nginx (Debian's nginx-light or nginx) is started by the benchmark from
 // tests/bench/nginx.conf on a free port of 127.0.0.1, with the bodies it
-// serves written to a temporary directory: a ~635-byte chat.completion at
+// serves written to a temporary directory: a 635-byte chat.completion at
 // /v1/chat/completions and a 200-chunk event stream at
 // /stream/v1/chat/completions. The benchmark and nginx are pinned to CPU 0
 // (sched_setaffinity), so the client's cost is not hidden by a second core.
@@ -97,10 +97,11 @@ struct canned {
 
 canned make_canned() {
   canned c;
-  c.completion_text = "A city at night hums with light: taxis hiss over wet streets, windows "
-                      "glow above closed shops, and a last train hums past the river.";
-  // ~635 bytes, as a real chat.completion is: id, fingerprint, a choice with
-  // its logprobs and refusal, usage with its details.
+  c.completion_text = "A city at night hums with light: taxis hiss on wet streets and windows "
+                      "glow on.";
+  // 635 bytes, as in the issue's measurement: a real chat.completion's
+  // members (id, fingerprint, a choice with its logprobs and refusal, usage
+  // with its details).
   c.completion = R"({"id":"chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT","object":"chat.completion",)"
                  R"("created":1741569952,"model":"gpt-4.1-2025-04-14","choices":[{"index":0,)"
                  R"("message":{"role":"assistant","content":")" +
@@ -110,7 +111,9 @@ canned make_canned() {
                  R"("prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},)"
                  R"("completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,)"
                  R"("accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},)"
-                 R"("service_tier":"default","system_fingerprint":"fp_bench"})";
+                 R"("system_fingerprint":"fp_bench"})";
+  if (c.completion.size() != 635)
+    std::abort(); // the size the README and the issue name
   for (int i = 0; i < chunks_per_stream; ++i) {
     const std::string word = " word" + std::to_string(i);
     c.stream_text += word;
