@@ -234,8 +234,9 @@ public:
     boost::asio::async_write(stream_, buffers, std::forward<Handler>(handler));
   }
 
-  // Whether write_now may be used: a plain TCP connection. (Under TLS a
-  // write is a TLS record's, asynchronous all the way.)
+  // Whether write_now, parse_now and wait_readable may be used: a plain TCP
+  // connection. (Under TLS a read or a write is a TLS record's, asynchronous
+  // all the way.)
   bool can_do_now() const noexcept { return stream_.can_do_now(); }
 
   // Writes what the socket takes now of head and body from byte `written`
