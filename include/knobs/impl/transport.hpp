@@ -312,7 +312,6 @@ public:
   // deadline). For the blocking client only (prepared_request::blocking).
   bool wait_readable(std::chrono::steady_clock::time_point deadline,
                      boost::system::error_code& ec) {
-#if defined(POLLIN)
     for (;;) {
       const auto left =
           std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -329,11 +328,6 @@ public:
         return false;
       }
     }
-#else
-    (void)deadline;
-    ec = boost::asio::error::operation_not_supported;
-    return false;
-#endif
   }
 
   template <class Parser, class Handler> void async_read(Parser& parser, Handler&& handler) {
