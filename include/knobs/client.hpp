@@ -55,6 +55,13 @@ struct prepared_request {
   std::string body;
   std::optional<error_info> rejected;
   std::shared_ptr<const request_overrides> options; // the client's with_options, if any
+  // Set by the blocking client, which waits for the completion itself: on
+  // plain TCP the operation waits for the answer on the calling thread
+  // (poll(2) bounded by the deadline, then a read: what a blocking client
+  // does) instead of through the reactor, and may complete inside the
+  // initiating call. Never set for async_client's callers, whose handlers
+  // must not run there and whose threads must not block.
+  bool blocking = false;
 };
 
 // The completion handlers of the compiled operations, type-erased: each
@@ -364,7 +371,10 @@ public:
   /// \throws request_error if `o.check()` fails, naming the field.
   KNOBS_DECL client with_options(request_options o) const;
 
-  /// The underlying asynchronous client (its executor runs only during calls).
+  /// The underlying asynchronous client. Its executor runs only during this
+  /// client's calls, and not while a call over plain TCP waits for its answer
+  /// (it waits in poll(2), on this thread): work started on it progresses
+  /// only then.
   KNOBS_DECL async_client& async() noexcept;
 
 private:

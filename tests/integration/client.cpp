@@ -496,6 +496,32 @@ TEST_CASE("a slow server times out") {
   CHECK_THROWS_AS(client.create(lesson_request()), knobs::timeout_error);
 }
 
+// The blocking client leaves its deadline timer armed between calls (no
+// timer system call per request): a later, shorter deadline must still move
+// it, and the client must go on after the timeout.
+TEST_CASE("after requests that succeeded, a blocking request with a shorter timeout times out") {
+  std::atomic<bool> slow{false};
+  knobs::local::server server([&](const received_request&) {
+    auto p = ok();
+    if (slow)
+      p.delay = 2s;
+    return p;
+  });
+  auto o = options_for(server);
+  o.max_retries = 0;
+  knobs::client client{o};
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(client.create(lesson_request()).text() == "hello");
+  slow = true;
+  knobs::request_options shorter;
+  shorter.timeout = 200ms;
+  auto r = client.with_options(shorter).try_create(lesson_request());
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == knobs::errc::timeout);
+  slow = false;
+  CHECK(client.create(lesson_request()).text() == "hello");
+}
+
 TEST_CASE("a server that never completes the handshake fails after connect_timeout") {
   // A listener whose accept queue is full: while it is full Linux drops every
   // further SYN (net.ipv4.tcp_syncookies does not apply: it is for a full SYN

@@ -125,6 +125,29 @@ public:
   // plaintext, the CONNECT exchange's as they came.
   std::size_t bytes_read() const noexcept { return bytes_read_; }
 
+  // Writing and reading now, without waiting, on a plain TCP stream (not
+  // TLS): what the socket takes or has at once, and `would_block` when that
+  // is nothing. A request then spends no trip through the io_context on its
+  // write (an asynchronous write that completes at once still waits its turn
+  // behind the reactor, which costs an epoll_wait), and the blocking client
+  // reads its answer without the reactor.
+  bool can_do_now() const noexcept { return !tls_; }
+
+  std::size_t read_now(boost::asio::mutable_buffer buffer, boost::system::error_code& ec) {
+    if (!now_ready(ec))
+      return 0;
+    const std::size_t n = tcp_->read_some(buffer, ec);
+    bytes_read_ += n;
+    return n;
+  }
+
+  template <class ConstBufferSequence>
+  std::size_t write_now(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
+    if (!now_ready(ec))
+      return 0;
+    return tcp_->write_some(gather_buffers(buffers), ec);
+  }
+
   void write_some(const gather_buffers& buffers, io_handler h) {
     if (tls_ && !tcp_only_)
       tls_->async_write_some(buffers, std::move(h));
@@ -141,6 +164,16 @@ public:
   void async_shutdown(handler h) { tls_->async_shutdown(std::move(h)); }
 
 private:
+  // The socket in non-blocking mode for the calls above (one ioctl per
+  // connection; Asio's asynchronous operations do not look at it).
+  bool now_ready(boost::system::error_code& ec) {
+    if (!non_blocking_) {
+      tcp_->non_blocking(true, ec);
+      non_blocking_ = !ec;
+    }
+    return non_blocking_;
+  }
+
   // A read's handler that counts what it delivered. One type for every
   // read, so that the layers beneath are compiled once for it.
   struct counted {
@@ -163,6 +196,7 @@ private:
   std::unique_ptr<tcp_stream> tcp_;
   std::unique_ptr<tls_stream> tls_;
   bool tcp_only_ = false;
+  bool non_blocking_ = false;
   std::size_t bytes_read_ = 0;
 };
 

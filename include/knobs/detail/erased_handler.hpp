@@ -63,13 +63,15 @@ public:
   }
 
 private:
+  // The arguments pass through by reference: a completion is moved once
+  // into operator()'s parameter, not once more per layer.
   struct callable {
     virtual ~callable() = default;
-    virtual void call(Args... args) = 0;
+    virtual void call(Args&&... args) = 0;
   };
   template <class Handler> struct holder final : callable {
     template <class H> explicit holder(H&& h) : handler(std::forward<H>(h)) {}
-    void call(Args... args) override { std::move(handler)(std::move(args)...); }
+    void call(Args&&... args) override { std::move(handler)(std::move(args)...); }
     Handler handler;
   };
 

@@ -11,6 +11,8 @@
 #include <knobs/detail/json_read.hpp>
 #include <knobs/impl/chat_completion.ipp>
 
+#include <optional>
+
 namespace knobs {
 
 namespace detail {
@@ -78,8 +80,9 @@ inline bool is_chunk_member(std::string_view key) noexcept {
   }
 }
 
-inline result<chat_chunk> read_chat_chunk(const boost::json::object& o, std::string_view body) {
-  chat_chunk out;
+// Reads a chunk into `out` (an empty chunk): nothing, or why it is no chunk.
+inline std::optional<error_info> read_chat_chunk(const boost::json::object& o,
+                                                 std::string_view body, chat_chunk& out) {
   json_reader r;
   static constexpr std::array<std::string_view, 8> keys{
       "object", "id", "created", "model", "system_fingerprint", "service_tier", "choices", "usage"};
@@ -103,7 +106,16 @@ inline result<chat_chunk> read_chat_chunk(const boost::json::object& o, std::str
     if (!is_chunk_member(std::string_view(member.key().data(), member.key().size())))
       out.extensions.emplace(member.key(), member.value()); // copied out of the parse arena
   out.json.assign(body.data(), body.size());
-  return out;
+  return std::nullopt;
+}
+
+// Parses one event's data into `out` (an empty chunk), for a stream: the
+// chunk is made where the reader takes it, not moved there (a chunk is a
+// dozen strings, optionals and vectors: each move costs some 200
+// instructions, and each moved-from chunk its destructor).
+inline std::optional<error_info> parse_chat_chunk_into(std::string_view body, chat_chunk& out) {
+  return read_scratch_object(
+      body, [&](const boost::json::object& o) { return read_chat_chunk(o, body, out); });
 }
 
 } // namespace detail
@@ -116,8 +128,10 @@ boost::json::object chat_chunk::raw() const {
 }
 
 result<chat_chunk> try_parse_chat_chunk(std::string_view body) {
-  return detail::read_scratch_object(
-      body, [body](const boost::json::object& o) { return detail::read_chat_chunk(o, body); });
+  chat_chunk out;
+  if (std::optional<error_info> bad = detail::parse_chat_chunk_into(body, out))
+    return std::move(*bad);
+  return out;
 }
 
 chat_chunk parse_chat_chunk(std::string_view body) {

@@ -9,6 +9,11 @@
 
 #include <knobs/detail/json_read.hpp>
 
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
 namespace knobs {
 
 namespace detail {
@@ -68,29 +73,39 @@ inline void read_members(json_reader& r, const boost::json::object& o, tool_call
 }
 
 // Both spellings of the reasoning text; see assistant_message::reasoning.
-inline void read_reasoning(json_reader& r, const boost::json::object& o,
-                           std::optional<std::string>& out) {
-  r.read(o, "reasoning_content", out);
-  std::optional<std::string> reasoning;
-  r.read(o, "reasoning", reasoning);
-  if (reasoning)
-    out = std::move(reasoning);
+inline void read_reasoning(json_reader& r, json_reader::found reasoning_content,
+                           json_reader::found reasoning, std::optional<std::string>& out) {
+  r.read(reasoning_content, "reasoning_content", out);
+  std::optional<std::string> other;
+  r.read(reasoning, "reasoning", other);
+  if (other)
+    out = std::move(other);
 }
 
+// The message, the choice and the completion are read with one walk over
+// each object (json_reader::members) rather than one search per key: every
+// completion has them, and the searches cost more than the walk.
 inline void read_members(json_reader& r, const boost::json::object& o, assistant_message& out) {
-  r.read(o, "role", out.role);
-  r.read(o, "content", out.content);
-  r.read(o, "refusal", out.refusal);
-  read_reasoning(r, o, out.reasoning);
-  r.read(o, "tool_calls", out.tool_calls);
+  static constexpr std::array<std::string_view, 6> keys{
+      "role", "content", "refusal", "reasoning_content", "reasoning", "tool_calls"};
+  const auto m = json_reader::members(o, keys);
+  r.read(m[0], keys[0], out.role);
+  r.read(m[1], keys[1], out.content);
+  r.read(m[2], keys[2], out.refusal);
+  read_reasoning(r, m[3], m[4], out.reasoning);
+  r.read(m[5], keys[5], out.tool_calls);
 }
 
 inline void read_members(json_reader& r, const boost::json::object& o, choice& out) {
-  r.read(o, "index", out.index);
-  r.require(o, "message", boost::json::kind::object);
-  r.in_object(o, "message", [&](const boost::json::object& m) { read_members(r, m, out.message); });
-  r.read(o, "finish_reason", out.finish_reason);
-  r.read(o, "logprobs", out.logprobs);
+  static constexpr std::array<std::string_view, 4> keys{"index", "message", "finish_reason",
+                                                        "logprobs"};
+  const auto m = json_reader::members(o, keys);
+  r.read(m[0], keys[0], out.index);
+  r.require(m[1], keys[1], boost::json::kind::object);
+  r.in_object(m[1], keys[1],
+              [&](const boost::json::object& message) { read_members(r, message, out.message); });
+  r.read(m[2], keys[2], out.finish_reason);
+  r.read(m[3], keys[3], out.logprobs);
 }
 
 } // namespace detail
@@ -104,19 +119,22 @@ result<chat_completion> try_parse_chat_completion(std::string_view body) {
   detail::adopt(out.raw, std::move(*parsed));
   const boost::json::object& o = out.raw;
   detail::json_reader r;
-  detail::check_body_kind(r, o, "chat.completion", body);
-  r.read(o, "id", out.id);
-  r.read(o, "created", out.created);
-  r.read(o, "model", out.model);
-  r.read(o, "system_fingerprint", out.system_fingerprint);
-  r.read(o, "service_tier", out.service_tier);
-  r.require(o, "choices", boost::json::kind::array);
-  r.each_object(o, "choices", [&](const boost::json::object& c, std::size_t position) {
+  static constexpr std::array<std::string_view, 8> keys{
+      "object", "id", "created", "model", "system_fingerprint", "service_tier", "choices", "usage"};
+  const auto m = detail::json_reader::members(o, keys);
+  detail::check_body_kind(r, o, "chat.completion", body, m[0].value, m[6].value != nullptr);
+  r.read(m[1], keys[1], out.id);
+  r.read(m[2], keys[2], out.created);
+  r.read(m[3], keys[3], out.model);
+  r.read(m[4], keys[4], out.system_fingerprint);
+  r.read(m[5], keys[5], out.service_tier);
+  r.require(m[6], keys[6], boost::json::kind::array);
+  r.each_object(m[6], keys[6], [&](const boost::json::object& c, std::size_t position) {
     choice& ch = out.choices.emplace_back();
     ch.index = static_cast<std::int64_t>(position);
     detail::read_members(r, c, ch);
   });
-  r.read(o, "usage", out.usage);
+  r.read(m[7], keys[7], out.usage);
   if (r.failed())
     return r.take_error();
   return out;

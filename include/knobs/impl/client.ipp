@@ -13,6 +13,7 @@
 
 #include <boost/asio/compose.hpp>
 #include <boost/asio/coroutine.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <algorithm>
@@ -102,13 +103,13 @@ void start_request(std::shared_ptr<client_state> state, prepared_request request
   auto handler_ex = handler.get_executor();
   auto slot = handler.get_cancellation_slot();
   request_handler h(
-      [handler = std::move(handler), pick](std::exception_ptr e, request_result r) mutable {
+      [handler = std::move(handler), pick](std::exception_ptr e, request_result&& r) mutable {
         std::move(handler)(std::move(e), pick(r));
       },
       std::move(handler_ex), slot);
   boost::asio::async_compose<request_handler, void(std::exception_ptr, request_result)>(
       request_op(std::move(state), std::move(request.body), std::move(request.rejected), kind,
-                 request.options),
+                 request.options, request.blocking),
       h, std::move(ex));
 }
 
@@ -249,10 +250,16 @@ detail::prepared_request async_client::prepare(const chat_request& request, bool
 }
 
 // The blocking client: an io_context of its own, run by each call until the
-// call's operation completes; with_options clients share it.
+// call's operation completes; with_options clients share it. It never runs
+// out of work (`work`), so a call runs it one handler at a time until its
+// outcome is in, and never restarts it: an io_context that runs out of work
+// stops, and stopping interrupts its reactor (a system call, and an extra
+// epoll_wait when it runs again). The client's deadline timer stays armed
+// between calls for the same reason (deadline_watch::keep_armed).
 struct client::state {
   std::mutex mutex;
   boost::asio::io_context ioc;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
 };
 
 namespace detail {
@@ -269,7 +276,7 @@ template <class T> struct outcome {
 // The completion handler of every blocking call, erased like any other.
 template <class T> struct outcome_handler {
   outcome<T>* out;
-  void operator()(std::exception_ptr e, T r) const {
+  void operator()(std::exception_ptr e, T&& r) const {
     out->failure = std::move(e);
     out->value.emplace(std::move(r));
   }
@@ -309,9 +316,18 @@ outcome<T> run_blocking(std::mutex& mutex, boost::asio::io_context& ioc, Initiat
   std::lock_guard<std::mutex> lock(mutex);
   outcome<T> out;
   initiate(outcome_handler<T>{&out});
-  ioc.restart();
-  ioc.run();
+  // Handlers left over after the outcome (none on the usual paths) run at
+  // the next call, or are destroyed with the io_context.
+  while (!out.value)
+    if (ioc.run_one() == 0)
+      ioc.restart(); // stopped: not by us, but never spin
   return out;
+}
+
+// A request of the blocking client's (see prepared_request::blocking).
+inline prepared_request blocking(prepared_request r) {
+  r.blocking = true;
+  return r;
 }
 
 using completion_outcome = outcome_handler<chat_completion>;
@@ -320,7 +336,9 @@ using models_outcome = outcome_handler<std::vector<model_info>>;
 } // namespace detail
 
 client::client(client_options options)
-    : state_(std::make_shared<state>()), async_(state_->ioc.get_executor(), std::move(options)) {}
+    : state_(std::make_shared<state>()), async_(state_->ioc.get_executor(), std::move(options)) {
+  async_.state_->deadlines()->keep_armed();
+}
 
 client::client(std::shared_ptr<state> s, async_client async)
     : state_(std::move(s)), async_(std::move(async)) {}
@@ -334,7 +352,7 @@ client client::with_options(request_options o) const {
 chat_completion client::create(const chat_request& request) {
   return detail::value_or_throw(detail::run_blocking<chat_completion>(
       state_->mutex, state_->ioc, [&](detail::completion_outcome h) {
-        detail::start_create(async_.state_, async_.prepare(request, false),
+        detail::start_create(async_.state_, blocking(async_.prepare(request, false)),
                              detail::create_handler(h, async_.get_executor()));
       }));
 }
@@ -342,7 +360,7 @@ chat_completion client::create(const chat_request& request) {
 result<chat_completion> client::try_create(const chat_request& request) {
   return detail::to_result(detail::run_blocking<chat_completion>(
       state_->mutex, state_->ioc, [&](detail::completion_outcome h) {
-        detail::start_create(async_.state_, async_.prepare(request, false),
+        detail::start_create(async_.state_, blocking(async_.prepare(request, false)),
                              detail::create_handler(h, async_.get_executor()));
       }));
 }
@@ -351,8 +369,8 @@ chat_completion client::stream_erased(const chat_request& request,
                                       detail::chunk_function on_chunk) {
   return detail::value_or_throw(detail::run_blocking<chat_completion>(
       state_->mutex, state_->ioc, [&](detail::completion_outcome h) {
-        detail::start_stream(async_.state_, async_.prepare(request, true), std::move(on_chunk),
-                             detail::create_handler(h, async_.get_executor()));
+        detail::start_stream(async_.state_, blocking(async_.prepare(request, true)),
+                             std::move(on_chunk), detail::create_handler(h, async_.get_executor()));
       }));
 }
 
@@ -360,8 +378,8 @@ result<chat_completion> client::try_stream_erased(const chat_request& request,
                                                   detail::chunk_function on_chunk) {
   detail::outcome<chat_completion> o = detail::run_blocking<chat_completion>(
       state_->mutex, state_->ioc, [&](detail::completion_outcome h) {
-        detail::start_stream(async_.state_, async_.prepare(request, true), std::move(on_chunk),
-                             detail::create_handler(h, async_.get_executor()));
+        detail::start_stream(async_.state_, blocking(async_.prepare(request, true)),
+                             std::move(on_chunk), detail::create_handler(h, async_.get_executor()));
       });
   if (o.failure && !detail::is_knobs_error(o.failure))
     std::rethrow_exception(o.failure);

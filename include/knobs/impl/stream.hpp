@@ -11,6 +11,7 @@
 #include <knobs/chat_chunk.hpp>
 #include <knobs/detail/sse.hpp>
 #include <knobs/error.hpp>
+#include <knobs/impl/chat_chunk.ipp>
 #include <knobs/impl/transport.hpp>
 
 #include <boost/asio/coroutine.hpp>
@@ -30,9 +31,10 @@
 namespace knobs {
 namespace detail {
 
-// How much of the body one read may deliver. Large enough that a fast server's
-// events arrive many to a read; the SSE parser holds what an event needs.
-inline constexpr std::size_t stream_read_size = 64 * 1024;
+// How much of the body one read may deliver: what the connection reads at
+// once. Large enough that a fast server's events arrive many to a read; the
+// SSE parser holds what an event needs.
+inline constexpr std::size_t stream_read_size = connection::read_capacity;
 
 // For the logs: how the stream went, "after 12 chunks, 4096 B in 812.3 ms".
 inline std::string stream_stats(const stream_state& s) {
@@ -74,13 +76,13 @@ inline event_kind take_event(stream_state& s, const sse_event& event,
   // Keep-alive events with no payload carry nothing to deliver.
   if (data.find_first_not_of(" \t\r\n") == std::string_view::npos)
     return event_kind::skip;
-  result<chat_chunk> parsed = try_parse_chat_chunk(data);
-  if (parsed && event.error.empty()) {
-    s.folded.add(*parsed);
+  std::optional<error_info> bad = parse_chat_chunk_into(data, chunk.emplace());
+  if (!bad && event.error.empty()) {
+    s.folded.add(*chunk);
     ++s.chunks;
-    chunk.emplace(std::move(*parsed));
     return event_kind::chunk;
   }
+  chunk.reset();
   // A server that fails mid-stream says so in an event: `{"error": {...}}`,
   // or (llama.cpp) the error object alone in an `error:` field.
   const int status = static_cast<int>(s.parser->get().result_int());
@@ -100,7 +102,9 @@ inline event_kind take_event(stream_state& s, const sse_event& event,
     record_failure(s, std::move(e));
     return event_kind::failed;
   }
-  error_info e = parsed.error();
+  // (An `error:` field that reads as a chunk and not as an error has no
+  // error of its own: an empty one, as result::error() gave before.)
+  error_info e = bad ? std::move(*bad) : error_info{};
   e.message = "stream event " + std::to_string(s.chunks + 1) + ": " + e.message +
               " (data: " + snippet(std::string(data)) + ")";
   e.retries = s.retries;
@@ -185,10 +189,10 @@ inline poll_result poll(stream_state& s, std::optional<chat_chunk>& chunk) {
 
 // Starts reading more of the body, the wait bounded by the idle timeout.
 template <class Handler> void read_more(stream_state& s, Handler&& handler) {
-  if (s.scratch.empty())
-    s.scratch.resize(stream_read_size);
-  s.parser->get().body().data = s.scratch.data();
-  s.parser->get().body().size = s.scratch.size();
+  if (!s.scratch)
+    s.scratch.reset(new char[stream_read_size]);
+  s.parser->get().body().data = s.scratch.get();
+  s.parser->get().body().size = stream_read_size;
   // The next wait ends at the idle timeout, or at the stream's own end
   // (stream_timeout) if that comes first.
   s.conn->expires_at(std::min(std::chrono::steady_clock::now() + s.idle_timeout, s.end_by));
@@ -232,7 +236,7 @@ inline bool read_done(stream_state& s, boost::system::error_code ec, bool cancel
                                       ": " + ec.message()));
     return false;
   }
-  s.events.feed(std::string_view(s.scratch.data(), s.scratch.size() - s.parser->get().body().size));
+  s.events.feed(std::string_view(s.scratch.get(), stream_read_size - s.parser->get().body().size));
   if (s.parser->is_done()) {
     s.body_done = true;
     s.conn->expires_never();

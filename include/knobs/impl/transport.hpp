@@ -40,6 +40,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -54,6 +55,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -104,6 +106,11 @@ public:
   void watch(connection& c, clock::time_point deadline);
   // Stops watching `c` (no effect when it is not watched).
   void unwatch(connection& c) noexcept;
+  // Leaves the timer armed when nothing is watched, for a blocking client,
+  // whose io_context never runs out of work: the next request's deadline is
+  // later than the armed one, so it arms nothing (no timerfd_settime per
+  // request), and an expiry with nothing late re-arms nothing.
+  void keep_armed() noexcept { keep_armed_ = true; }
 
 private:
   void arm(clock::time_point when) {
@@ -136,6 +143,7 @@ private:
   boost::asio::steady_timer timer_;
   bool armed_ = false;
   bool check_posted_ = false;
+  bool keep_armed_ = false;
   std::vector<connection*> watched_;
 };
 
@@ -152,7 +160,16 @@ public:
 
   connection(const boost::asio::any_io_executor& ex, boost::asio::ssl::context* tls,
              std::shared_ptr<deadline_watch> watch)
-      : stream_(ex, tls), watch_(std::move(watch)) {}
+      : stream_(ex, tls), watch_(std::move(watch)) {
+    // Beast reads as much as the buffer has room for, at least 512 bytes
+    // (beast::read_size): an empty buffer would take a ~900-byte completion
+    // in two reads (two system calls, and two trips through the io_context)
+    // and a stream in as many reads as it has ~512-byte pieces.
+    buffer_.reserve(read_capacity);
+  }
+
+  // What one read may take from the socket.
+  static constexpr std::size_t read_capacity = 16 * 1024;
 
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -205,6 +222,112 @@ public:
     const std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(head),
                                                            boost::asio::buffer(body)};
     boost::asio::async_write(stream_, buffers, std::forward<Handler>(handler));
+  }
+
+  // Writes the rest of a request, from byte `from` of head and body on.
+  template <class Handler>
+  void async_write(const std::string& head, const std::string& body, std::size_t from,
+                   Handler&& handler) {
+    const std::size_t h = std::min(from, head.size());
+    const std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(head) + h,
+                                                           boost::asio::buffer(body) + (from - h)};
+    boost::asio::async_write(stream_, buffers, std::forward<Handler>(handler));
+  }
+
+  // Whether write_now, parse_now and wait_readable may be used: a plain TCP
+  // connection. (Under TLS a read or a write is a TLS record's, asynchronous
+  // all the way.)
+  bool can_do_now() const noexcept { return stream_.can_do_now(); }
+
+  // Writes what the socket takes now of head and body from byte `written`
+  // on, adding what it wrote to `written`; true when all of it is written.
+  // False with `ec` clear when the socket takes no more now: write the
+  // rest with async_write.
+  bool write_now(const std::string& head, const std::string& body, std::size_t& written,
+                 boost::system::error_code& ec) {
+    const std::size_t total = head.size() + body.size();
+    while (written < total) {
+      const std::size_t h = std::min(written, head.size());
+      const std::array<boost::asio::const_buffer, 2> buffers{
+          boost::asio::buffer(head) + h, boost::asio::buffer(body) + (written - h)};
+      written += stream_.write_now(buffers, ec);
+      if (ec) {
+        if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again)
+          ec = {};
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Feeds `parser` what is buffered and what the socket has now, without
+  // waiting, until it is done (or, unless `eager`, its head is): true then.
+  // False with `ec` clear when more must be waited for (wait_readable, then
+  // again); with `ec` set as Beast's read operations set it when the
+  // bytes are no HTTP or the connection ended or failed.
+  template <class Parser>
+  bool parse_now(Parser& parser, bool eager, boost::system::error_code& ec) {
+    parser.eager(eager);
+    const auto done = [&] { return eager ? parser.is_done() : parser.is_header_done(); };
+    for (;;) {
+      while (buffer_.size() != 0 && !done()) {
+        const std::size_t used = parser.put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == boost::beast::http::error::need_more) {
+          ec = {};
+          break;
+        }
+        if (ec)
+          return false;
+        if (used == 0)
+          break;
+      }
+      if (done())
+        return true;
+      const std::size_t n =
+          stream_.read_now(buffer_.prepare(boost::beast::read_size(buffer_, read_capacity)), ec);
+      buffer_.commit(n);
+      if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+        ec = {};
+        return false;
+      }
+      if (ec == boost::asio::error::eof) {
+        // As Beast's read operations: the end of a body that runs to the
+        // end of the connection, else a message cut short.
+        if (parser.got_some()) {
+          ec = {};
+          parser.put_eof(ec);
+          return !ec && done();
+        }
+        ec = boost::beast::http::error::end_of_stream;
+        return false;
+      }
+      if (ec)
+        return false;
+    }
+  }
+
+  // Waits on the calling thread, until `deadline`, for the socket to have
+  // something to read: false with `ec` set (beast::error::timeout at the
+  // deadline). For the blocking client only (prepared_request::blocking).
+  bool wait_readable(std::chrono::steady_clock::time_point deadline,
+                     boost::system::error_code& ec) {
+    for (;;) {
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        ec = boost::beast::error::timeout;
+        return false;
+      }
+      pollfd p{tcp().native_handle(), POLLIN, 0};
+      const int r = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1 << 30)));
+      if (r > 0)
+        return true;
+      if (r < 0 && errno != EINTR) {
+        ec = boost::system::error_code(errno, boost::system::system_category());
+        return false;
+      }
+    }
   }
 
   template <class Parser, class Handler> void async_read(Parser& parser, Handler&& handler) {
@@ -279,7 +402,7 @@ inline void deadline_watch::unwatch(connection& c) noexcept {
   last->watched_at_ = c.watched_at_;
   watched_.pop_back();
   c.watched_at_ = connection::npos;
-  if (watched_.empty())
+  if (watched_.empty() && !keep_armed_)
     disarm_when_idle();
 }
 
@@ -590,6 +713,14 @@ struct exchange {
   // from here on is the server's slowness, before it the connection's.
   bool connected = false;
   int retries = 0;
+  // The operation has started; it is in its initiating call (see
+  // request_op::operator()(Self&)).
+  bool started = false;
+  bool initiating = false;
+  bool blocking = false; // see prepared_request::blocking
+  // Bytes of the request written so far, and a failure kept across a post.
+  std::size_t written = 0;
+  boost::system::error_code failed_with;
   // This request's limits: the client's options, with its request_options.
   std::chrono::milliseconds timeout{0};
   int max_retries = 0;
@@ -819,6 +950,9 @@ public:
     x->connected = false;
     x->replaced_stale = false;
     x->retries = 0;
+    x->started = false;
+    x->initiating = false;
+    x->blocking = false;
     x->resolving.reset();
     x->in_resolution = false;
     x->endpoints.clear();
@@ -978,7 +1112,9 @@ struct stream_state {
   std::unique_ptr<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser;
   sse_parser events;
   chat_accumulator folded;
-  std::vector<char> scratch;
+  // Where a read puts the body: made once per stream, left uninitialized
+  // (a std::vector would zero it: 16 KiB of memset per stream).
+  std::unique_ptr<char[]> scratch;
   std::string request_id;
   int retries = 0;
   std::size_t chunks = 0;
@@ -1058,21 +1194,38 @@ class request_op : boost::asio::coroutine {
 public:
   request_op(std::shared_ptr<client_state> state, std::string body,
              std::optional<error_info> rejected, request_kind kind,
-             const std::shared_ptr<const request_overrides>& extra)
-      : s_(state->take_exchange(std::move(body), std::move(rejected), kind, extra)) {}
+             const std::shared_ptr<const request_overrides>& extra, bool blocking = false)
+      : s_(state->take_exchange(std::move(body), std::move(rejected), kind, extra)) {
+    s_->blocking = blocking;
+  }
 
-  template <class Self> void operator()(Self& self) { (*this)(self, {}); }
+  // The first call is the initiation (a later one without arguments resumes
+  // after a post); every other call is a handler's. What happens in the
+  // initiation must not complete the operation there (see `initiating`).
+  template <class Self> void operator()(Self& self) {
+    s_->initiating = !s_->started;
+    s_->started = true;
+    step(self, {});
+  }
 
   template <class Self>
   void operator()(Self& self, boost::system::error_code ec, boost::asio::ip::tcp::endpoint) {
-    (*this)(self, ec);
+    s_->initiating = false;
+    step(self, ec);
   }
 
   template <class Self> void operator()(Self& self, boost::system::error_code ec, std::size_t) {
-    (*this)(self, ec);
+    s_->initiating = false;
+    step(self, ec);
   }
 
   template <class Self> void operator()(Self& self, boost::system::error_code ec) {
+    s_->initiating = false;
+    step(self, ec);
+  }
+
+private:
+  template <class Self> void step(Self& self, boost::system::error_code ec) {
     exchange& s = *s_;
     client_state& c = *s.client;
     const client_options& o = c.options();
@@ -1189,7 +1342,21 @@ public:
         s.conn->expires_at(s.deadline);
         if (c.logging(log_level::debug))
           log_request(s);
-        BOOST_ASIO_CORO_YIELD s.conn->async_write(s.request_head, s.body, std::move(self));
+        // On plain TCP the request is written at once, as far as the socket
+        // takes it (all of it, nearly always): an asynchronous write that
+        // completes at once still waits its turn behind the reactor, an
+        // epoll_wait. An async_client's answer is read asynchronously: Asio
+        // tries the read at once anyway, and when nothing is there yet (a
+        // server takes its time) goes straight to epoll_wait; reading it here
+        // first would cost a read that finds nothing, and an epoll_ctl to
+        // wait after it. The blocking client waits with poll(2) instead.
+        s.written = 0;
+        if (!s.conn->can_do_now() || !s.conn->write_now(s.request_head, s.body, s.written, ec)) {
+          if (ec)
+            goto failed;
+          BOOST_ASIO_CORO_YIELD s.conn->async_write(s.request_head, s.body, s.written,
+                                                    std::move(self));
+        }
         if (ec || stopped(self))
           goto failed;
         s.sent = s.request_head.size() + s.body.size();
@@ -1200,6 +1367,18 @@ public:
           s.head = std::make_unique<
               boost::beast::http::response_parser<boost::beast::http::buffer_body>>();
           s.head->body_limit(o.max_response_bytes);
+          if (s.blocking && s.conn->can_do_now()) {
+            // The blocking client waits here, on its own thread, as a
+            // blocking client does: poll (at once when the answer is there),
+            // then read what came. Reading first would cost a read that finds
+            // nothing whenever the server is slower than the client.
+            if (!s.conn->has_leftover() && !s.conn->wait_readable(s.deadline, ec))
+              goto failed;
+            while (!s.conn->parse_now(*s.head, false, ec))
+              if (ec || !s.conn->wait_readable(s.deadline, ec))
+                goto failed;
+            continue;
+          }
           BOOST_ASIO_CORO_YIELD s.conn->async_read_header(*s.head, std::move(self));
           if (ec || stopped(self))
             goto failed;
@@ -1214,13 +1393,19 @@ public:
         s.parser.emplace(std::move(*s.head));
         s.head.reset();
         s.parser->body_limit(o.max_response_bytes);
-        s.conn->parse_buffered(*s.parser, ec);
-        if (ec)
-          goto failed;
-        if (!s.parser->is_done()) {
-          BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
-          if (ec || stopped(self))
+        if (s.blocking && s.conn->can_do_now()) {
+          while (!s.conn->parse_now(*s.parser, true, ec))
+            if (ec || !s.conn->wait_readable(s.deadline, ec))
+              goto failed;
+        } else {
+          s.conn->parse_buffered(*s.parser, ec);
+          if (ec)
             goto failed;
+          if (!s.parser->is_done()) {
+            BOOST_ASIO_CORO_YIELD s.conn->async_read(*s.parser, std::move(self));
+            if (ec || stopped(self))
+              goto failed;
+          }
         }
         s.conn->expires_never();
 
@@ -1257,6 +1442,13 @@ public:
         goto retry;
 
       failed:
+        if (s.initiating && !s.blocking) {
+          // A write that failed at once (a dead connection) must not complete
+          // the operation inside its initiating call: through the executor.
+          s.failed_with = ec;
+          BOOST_ASIO_CORO_YIELD boost::asio::post(c.executor(), std::move(self));
+          ec = s.failed_with;
+        }
         ec = s.conn->timeout_or(ec);
         s.conn->expires_never();
         if (self.cancelled() != boost::asio::cancellation_type::none) {
