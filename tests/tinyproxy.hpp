@@ -9,6 +9,7 @@
 // log and pid file. Stopped by its pid (SIGTERM, then SIGKILL) and the
 // directory removed at the end.
 
+#include "child.hpp"
 #include "ports.hpp"
 
 #include <fcntl.h>
@@ -88,22 +89,7 @@ public:
     return n;
   }
 
-  void stop() noexcept {
-    if (pid_ < 0)
-      return;
-    ::kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) != pid_) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    pid_ = -1;
-  }
+  void stop() noexcept { child::stop(pid_); }
 
 private:
   static std::string read_file(const std::filesystem::path& p) {
@@ -133,44 +119,8 @@ private:
       if (!options_.user.empty())
         out << "BasicAuth " << options_.user << " " << options_.password << "\n";
     }
-    const std::string conf_path = conf.string();
-    const std::string err_path = (dir_ / "stderr").string();
-    const char* argv[] = {"tinyproxy", "-d", "-c", conf_path.c_str(), nullptr};
-    const pid_t parent = ::getpid();
-    // fork + exec for PR_SET_PDEATHSIG, as tests/contract/prism.cpp: if this
-    // program dies without its destructors, the kernel stops the proxy.
-    const pid_t pid = ::fork();
-    if (pid < 0)
-      throw std::runtime_error("fork failed for tinyproxy");
-    if (pid == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() != parent)
-        ::_exit(126);
-      const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int null = ::open("/dev/null", O_RDWR);
-      if (err >= 0) {
-        ::dup2(err, STDOUT_FILENO);
-        ::dup2(err, STDERR_FILENO);
-      }
-      if (null >= 0)
-        ::dup2(null, STDIN_FILENO);
-      ::execvp(argv[0], const_cast<char* const*>(argv));
-      ::_exit(127);
-    }
-    pid_ = pid;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1; // exited: perhaps the port was taken in between
-        return false;
-      }
-      if (ports::accepts_connections(port_))
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    stop();
-    return false;
+    pid_ = child::spawn({"tinyproxy", "-d", "-c", conf.string()}, (dir_ / "stderr").string());
+    return child::wait_listening(pid_, port_);
   }
 
   options options_;

@@ -70,6 +70,7 @@
 #include <thread>
 #include <vector>
 
+#include "../child.hpp"
 #include "../ports.hpp"
 #include "measure.hpp"
 #include "workload.hpp"
@@ -182,22 +183,7 @@ public:
   unsigned short port() const noexcept { return port_; }
   const std::filesystem::path& dir() const noexcept { return dir_; }
 
-  void stop() noexcept {
-    if (pid_ < 0)
-      return;
-    ::kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) != pid_) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    pid_ = -1;
-  }
+  void stop() noexcept { child::stop(pid_); }
 
 private:
   void remove_dir() noexcept {
@@ -216,52 +202,14 @@ private:
       for (auto pos = conf.find(key); pos != std::string::npos; pos = conf.find(key, pos))
         conf.replace(pos, key.size(), value);
     write_file(dir_ / "nginx.conf", conf);
-    const std::string prefix = dir_.string() + "/";
-    const std::string conf_path = (dir_ / "nginx.conf").string();
-    const std::string err_path = (dir_ / "stderr").string();
-    const std::string log_path = (dir_ / "error.log").string();
     // -e: the error log before the configuration is read (else
-    // /var/log/nginx/error.log, which may not be writable).
-    const char* argv[] = {"nginx",           "-p", prefix.c_str(),   "-c",
-                          conf_path.c_str(), "-e", log_path.c_str(), nullptr};
-    const pid_t parent = ::getpid();
-    // fork + exec for PR_SET_PDEATHSIG, as tests/tinyproxy.hpp: if this
-    // program dies without its destructors, the kernel stops nginx.
-    const pid_t pid = ::fork();
-    if (pid < 0)
-      throw std::runtime_error("fork failed for nginx");
-    if (pid == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() != parent)
-        ::_exit(126);
-      const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int null = ::open("/dev/null", O_RDWR);
-      if (err >= 0) {
-        ::dup2(err, STDOUT_FILENO);
-        ::dup2(err, STDERR_FILENO);
-      }
-      if (null >= 0)
-        ::dup2(null, STDIN_FILENO);
-      // Debian installs it in /usr/sbin, which a user's PATH may not have.
-      ::execvp(argv[0], const_cast<char* const*>(argv));
-      ::execv("/usr/sbin/nginx", const_cast<char* const*>(argv));
-      ::_exit(127);
-    }
-    pid_ = pid;
+    // /var/log/nginx/error.log, which may not be writable). Debian installs
+    // nginx in /usr/sbin, which a user's PATH may not have.
+    pid_ = child::spawn({"nginx", "-p", dir_.string() + "/", "-c", (dir_ / "nginx.conf").string(),
+                         "-e", (dir_ / "error.log").string()},
+                        (dir_ / "stderr").string(), "/usr/sbin/nginx");
     pin_to_cpu0(pid_);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1; // exited: perhaps the port was taken in between
-        return false;
-      }
-      if (ports::accepts_connections(port_))
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    stop();
-    return false;
+    return child::wait_listening(pid_, port_);
   }
 
   std::filesystem::path dir_;

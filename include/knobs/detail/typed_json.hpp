@@ -181,8 +181,8 @@ public:
   KNOBS_DECL bool read_string(const boost::json::value& v, std::string& out);
   // `size` elements where the type wants `n`.
   KNOBS_DECL bool wrong_length(std::size_t n, std::size_t size);
-  // The member `name` is absent.
-  KNOBS_DECL bool missing(std::string_view name);
+  // The member at the current path is absent.
+  KNOBS_DECL bool missing();
   // The member `name` is not one of the struct's.
   KNOBS_DECL bool unexpected(std::string_view name);
   // An enum's name not among `names` ("a", "b").
@@ -208,7 +208,7 @@ template <class T> bool read_struct(typed_reader& r, const boost::json::value& v
     else if constexpr (is_std_optional<type>::value)
       (out.*d.pointer).reset();
     else
-      ok = r.missing(d.name);
+      ok = r.missing();
     r.leave(n);
   });
   if (!ok)

@@ -160,10 +160,7 @@ bool typed_reader::wrong_length(std::size_t n, std::size_t size) {
               std::to_string(size));
 }
 
-bool typed_reader::missing(std::string_view name) {
-  (void)name; // the path ends in it
-  return fail("required member is missing");
-}
+bool typed_reader::missing() { return fail("required member is missing"); }
 
 bool typed_reader::unexpected(std::string_view name) {
   const std::size_t n = enter(name);
