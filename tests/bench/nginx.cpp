@@ -33,16 +33,20 @@
 // another process, so `strace -c` without -f and callgrind count the client
 // alone; README "bench_nginx").
 #include <knobs/client.hpp>
+#include <knobs/local/certificate.hpp>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json/parse.hpp>
 
 #include <fcntl.h>
@@ -162,6 +166,10 @@ public:
     write_file(dir_ / "completion.json", answers.completion);
     write_file(dir_ / "stream.sse", answers.stream);
     write_file(dir_ / "expected.txt", answers.completion_text + "\n" + answers.stream_text + "\n");
+    const auto certs = knobs::local::make_test_certificates(); // for 127.0.0.1
+    write_file(dir_ / "cert.pem", certs.cert_pem);
+    write_file(dir_ / "key.pem", certs.key_pem);
+    write_file(dir_ / "ca.pem", certs.ca_cert_pem);
     for (int attempt = 1; !start(); ++attempt)
       if (attempt == 3) {
         const std::string output = read_file(dir_ / "stderr") + read_file(dir_ / "error.log");
@@ -181,6 +189,7 @@ public:
   }
 
   unsigned short port() const noexcept { return port_; }
+  unsigned short tls_port() const noexcept { return tls_port_; }
   const std::filesystem::path& dir() const noexcept { return dir_; }
 
   void stop() noexcept { child::stop(pid_); }
@@ -193,12 +202,16 @@ private:
 
   bool start() {
     port_ = ports::free_port();
+    do
+      tls_port_ = ports::free_port();
+    while (tls_port_ == port_);
     std::string conf = read_file(KNOBS_BENCH_DIR "/nginx.conf");
     if (conf.empty())
       throw std::runtime_error("cannot read " KNOBS_BENCH_DIR "/nginx.conf");
     for (const auto& [key, value] :
          {std::pair<std::string, std::string>{"@DIR@", dir_.string()},
-          std::pair<std::string, std::string>{"@PORT@", std::to_string(port_)}})
+          std::pair<std::string, std::string>{"@PORT@", std::to_string(port_)},
+          std::pair<std::string, std::string>{"@TLS_PORT@", std::to_string(tls_port_)}})
       for (auto pos = conf.find(key); pos != std::string::npos; pos = conf.find(key, pos))
         conf.replace(pos, key.size(), value);
     write_file(dir_ / "nginx.conf", conf);
@@ -209,28 +222,54 @@ private:
                          "-e", (dir_ / "error.log").string()},
                         (dir_ / "stderr").string(), "/usr/sbin/nginx");
     pin_to_cpu0(pid_);
-    return child::wait_listening(pid_, port_);
+    return child::wait_listening(pid_, port_) && child::wait_listening(pid_, tls_port_);
   }
 
   std::filesystem::path dir_;
   unsigned short port_ = 0;
+  unsigned short tls_port_ = 0;
   pid_t pid_ = -1;
 };
+
+// What a request asks nginx for: the completion, the stream, or the
+// completion on a new connection each time (HTTPS only, see nginx.conf).
+enum class answer { completion, stream, new_connection };
+
+const char* path_of(answer a) {
+  switch (a) {
+  case answer::completion:
+    return "/v1";
+  case answer::stream:
+    return "/stream/v1";
+  case answer::new_connection:
+    return "/new/v1";
+  }
+  return "";
+}
 
 struct setup {
   const canned& answers;
   unsigned short port;
-  tcp::endpoint endpoint() const { return {net::ip::make_address("127.0.0.1"), port}; }
-  std::string base_url(bool stream) const {
-    return "http://127.0.0.1:" + std::to_string(port) + (stream ? "/stream/v1" : "/v1");
+  unsigned short tls_port;
+  std::string ca_file; // the CA of nginx's certificate
+  std::filesystem::path connections_log;
+  tcp::endpoint endpoint(bool tls = false) const {
+    return {net::ip::make_address("127.0.0.1"), tls ? tls_port : port};
+  }
+  std::string base_url(answer a, bool tls) const {
+    return (tls ? "https://127.0.0.1:" + std::to_string(tls_port)
+                : "http://127.0.0.1:" + std::to_string(port)) +
+           path_of(a);
   }
 };
 
-knobs::client_options knobs_options(const setup& s, bool stream) {
+knobs::client_options knobs_options(const setup& s, answer a, bool tls = false) {
   knobs::client_options o;
-  o.base_url = s.base_url(stream);
+  o.base_url = s.base_url(a, tls);
   o.api_key = "sk-bench";
   o.max_retries = 0;
+  if (tls)
+    o.ca_file = s.ca_file;
   return o;
 }
 
@@ -241,8 +280,8 @@ knobs::client_options knobs_options(const setup& s, bool stream) {
 
 // --- knobs ---
 
-sample knobs_create(const setup& s, int requests) {
-  knobs::client client{knobs_options(s, false)};
+sample knobs_create_on(const setup& s, int requests, answer a, bool tls) {
+  knobs::client client{knobs_options(s, a, tls)};
   const auto request = bench::lesson_request();
   if (client.create(request).text() != s.answers.completion_text) // opens the connection
     wrong("knobs_create: not the canned completion");
@@ -253,10 +292,20 @@ sample knobs_create(const setup& s, int requests) {
   });
 }
 
+sample knobs_create(const setup& s, int requests) {
+  return knobs_create_on(s, requests, answer::completion, false);
+}
+sample knobs_tls_create(const setup& s, int requests) {
+  return knobs_create_on(s, requests, answer::completion, true);
+}
+sample knobs_tls_new(const setup& s, int requests) {
+  return knobs_create_on(s, requests, answer::new_connection, true);
+}
+
 sample knobs_async(const setup& s, int total) {
   constexpr int in_flight = 64;
   net::io_context ioc;
-  auto o = knobs_options(s, false);
+  auto o = knobs_options(s, answer::completion);
   o.max_connections = in_flight;
   knobs::async_client client{ioc.get_executor(), o};
   const auto request = bench::lesson_request();
@@ -290,8 +339,8 @@ sample knobs_async(const setup& s, int total) {
   });
 }
 
-sample knobs_stream(const setup& s, int streams) {
-  knobs::client client{knobs_options(s, true)};
+sample knobs_stream_on(const setup& s, int streams, bool tls) {
+  knobs::client client{knobs_options(s, answer::stream, tls)};
   const auto request = bench::lesson_request();
   int chunks = 0;
   std::string text;
@@ -314,11 +363,15 @@ sample knobs_stream(const setup& s, int streams) {
   });
 }
 
+sample knobs_stream(const setup& s, int streams) { return knobs_stream_on(s, streams, false); }
+sample knobs_tls_stream(const setup& s, int streams) { return knobs_stream_on(s, streams, true); }
+
 // --- the minimal clients ---
 
-http::request<http::string_body> minimal_request(bool stream) {
-  http::request<http::string_body> req{
-      http::verb::post, stream ? "/stream/v1/chat/completions" : "/v1/chat/completions", 11};
+http::request<http::string_body> minimal_request(answer a) {
+  const bool stream = a == answer::stream;
+  http::request<http::string_body> req{http::verb::post,
+                                       std::string(path_of(a)) + "/chat/completions", 11};
   req.set(http::field::host, "127.0.0.1");
   req.set(http::field::content_type, "application/json");
   req.set(http::field::authorization, "Bearer sk-bench");
@@ -338,19 +391,72 @@ void check_completion(const setup& s, const std::string& body, const char* who) 
     wrong(who);
 }
 
+// One request and its answer, checked, on a connection (TCP or TLS).
+template <class Stream>
+void minimal_exchange(const setup& s, Stream& stream, beast::flat_buffer& buffer,
+                      const http::request<http::string_body>& req) {
+  http::write(stream, req);
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  if (res.result() != http::status::ok || res.body() != s.answers.completion)
+    wrong("minimal_create: not the canned completion");
+  check_completion(s, res.body(), "minimal_create: not the canned completion");
+}
+
 sample minimal_create(const setup& s, int requests) {
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.connect(s.endpoint());
-  const auto req = minimal_request(false);
+  const auto req = minimal_request(answer::completion);
   beast::flat_buffer buffer;
+  minimal_exchange(s, stream, buffer, req);
+  return measure([&] {
+    for (int i = 0; i < requests; ++i)
+      minimal_exchange(s, stream, buffer, req);
+  });
+}
+
+// The minimal HTTPS client: Beast's ssl_stream over a tcp_stream, the peer
+// verified as knobs verifies it (the CA file, the address 127.0.0.1).
+struct minimal_tls {
+  net::ssl::context context{net::ssl::context::tls_client};
+  explicit minimal_tls(const setup& s) {
+    context.load_verify_file(s.ca_file);
+    context.set_verify_mode(net::ssl::verify_peer);
+  }
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> connect(net::io_context& ioc,
+                                                                const setup& s) {
+    auto stream = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, context);
+    stream->set_verify_callback(net::ssl::host_name_verification("127.0.0.1"));
+    beast::get_lowest_layer(*stream).connect(s.endpoint(true));
+    stream->handshake(net::ssl::stream_base::client);
+    return stream;
+  }
+};
+
+sample minimal_tls_create(const setup& s, int requests) {
+  net::io_context ioc;
+  minimal_tls tls(s);
+  auto stream = tls.connect(ioc, s);
+  const auto req = minimal_request(answer::completion);
+  beast::flat_buffer buffer;
+  minimal_exchange(s, *stream, buffer, req);
+  return measure([&] {
+    for (int i = 0; i < requests; ++i)
+      minimal_exchange(s, *stream, buffer, req);
+  });
+}
+
+// A new connection and a full handshake for every request (no session
+// resumption: the least code).
+sample minimal_tls_new(const setup& s, int requests) {
+  net::io_context ioc;
+  minimal_tls tls(s);
+  const auto req = minimal_request(answer::new_connection);
   const auto one = [&] {
-    http::write(stream, req);
-    http::response<http::string_body> res;
-    http::read(stream, buffer, res);
-    if (res.result() != http::status::ok || res.body() != s.answers.completion)
-      wrong("minimal_create: not the canned completion");
-    check_completion(s, res.body(), "minimal_create: not the canned completion");
+    auto stream = tls.connect(ioc, s);
+    beast::flat_buffer buffer;
+    minimal_exchange(s, *stream, buffer, req);
   };
   one();
   return measure([&] {
@@ -362,7 +468,8 @@ sample minimal_create(const setup& s, int requests) {
 class minimal_connection : public std::enable_shared_from_this<minimal_connection> {
 public:
   minimal_connection(net::io_context& ioc, const setup& s, int count, int& done)
-      : s_(s), stream_(ioc), req_(minimal_request(false)), remaining_(count), done_(done) {
+      : s_(s), stream_(ioc), req_(minimal_request(answer::completion)), remaining_(count),
+        done_(done) {
     stream_.connect(s.endpoint());
   }
 
@@ -416,11 +523,8 @@ sample minimal_async(const setup& s, int total) {
 
 // Reads one event stream: the body piece by piece (64 KiB at most, as
 // knobs), cut at blank lines, each event's JSON parsed for its content.
-sample minimal_stream(const setup& s, int streams) {
-  net::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  stream.connect(s.endpoint());
-  const auto req = minimal_request(true);
+template <class Stream> sample minimal_stream_on(const setup& s, Stream& stream, int streams) {
+  const auto req = minimal_request(answer::stream);
   beast::flat_buffer buffer;
   std::vector<char> scratch(64 * 1024);
   std::string pending;
@@ -468,6 +572,20 @@ sample minimal_stream(const setup& s, int streams) {
     for (int i = 0; i < streams; ++i)
       one();
   });
+}
+
+sample minimal_stream(const setup& s, int streams) {
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(s.endpoint());
+  return minimal_stream_on(s, stream, streams);
+}
+
+sample minimal_tls_stream(const setup& s, int streams) {
+  net::io_context ioc;
+  minimal_tls tls(s);
+  auto stream = tls.connect(ioc, s);
+  return minimal_stream_on(s, *stream, streams);
 }
 
 // --- the Node SDK ---
@@ -523,7 +641,36 @@ struct row {
   int count;       // requests, or streams
   int per_request; // what the rate counts per request: 1, or the chunks of a stream
   std::vector<sample> samples;
+  long connections; // the connections its runs opened, from nginx's log
+  long resumed;     // of which with a resumed TLS session
 };
+
+// nginx's connections.log: a line per connection, "r" at the end when its
+// TLS session was resumed (nginx.conf).
+struct connection_count {
+  long connections = 0;
+  long resumed = 0;
+};
+
+connection_count count_connections(const setup& s) {
+  // nginx writes a request's line after it has sent the answer: give it a
+  // moment to catch up with the client.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  connection_count c;
+  std::ifstream in(s.connections_log);
+  for (std::string line; std::getline(in, line); ++c.connections)
+    if (line.size() > 2 && line.compare(line.size() - 2, 2, " r") == 0)
+      ++c.resumed;
+  return c;
+}
+
+void run(row& r, const setup& s, int count) {
+  const connection_count before = count_connections(s);
+  r.samples.push_back(r.run(s, count));
+  const connection_count after = count_connections(s);
+  r.connections += after.connections - before.connections;
+  r.resumed += after.resumed - before.resumed;
+}
 
 double rate(const row& r) {
   std::vector<double> v;
@@ -547,6 +694,14 @@ void report(const char* what, const char* unit, const row& k, const row& m) {
               cpu_per_1000(k), cpu_per_1000(m), cpu_per_1000(k) / cpu_per_1000(m));
 }
 
+// Connections and resumed sessions per run.
+void report_connections(const row& r) {
+  const auto runs = static_cast<double>(r.samples.size());
+  std::printf("  %-20s %6.1f connections a run (%d requests), %6.1f of them resumed\n", r.name,
+              static_cast<double>(r.connections) / runs, r.count,
+              static_cast<double>(r.resumed) / runs);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -554,15 +709,22 @@ int main(int argc, char** argv) {
   pin_to_cpu0(0);
   const canned answers = make_canned();
   nginx_server nginx(answers);
-  const setup s{answers, nginx.port()};
+  const setup s{answers, nginx.port(), nginx.tls_port(), (nginx.dir() / "ca.pem").string(),
+                nginx.dir() / "connections.log"};
 
   std::vector<row> rows{
-      {"knobs_create", knobs_create, 2000, 1, {}},
-      {"minimal_create", minimal_create, 2000, 1, {}},
-      {"knobs_async", knobs_async, 64 * 40, 1, {}},
-      {"minimal_async", minimal_async, 64 * 40, 1, {}},
-      {"knobs_stream", knobs_stream, 100, chunks_per_stream, {}},
-      {"minimal_stream", minimal_stream, 100, chunks_per_stream, {}},
+      {"knobs_create", knobs_create, 2000, 1, {}, 0, 0},
+      {"minimal_create", minimal_create, 2000, 1, {}, 0, 0},
+      {"knobs_async", knobs_async, 64 * 40, 1, {}, 0, 0},
+      {"minimal_async", minimal_async, 64 * 40, 1, {}, 0, 0},
+      {"knobs_stream", knobs_stream, 100, chunks_per_stream, {}, 0, 0},
+      {"minimal_stream", minimal_stream, 100, chunks_per_stream, {}, 0, 0},
+      {"knobs_tls_create", knobs_tls_create, 2000, 1, {}, 0, 0},
+      {"minimal_tls_create", minimal_tls_create, 2000, 1, {}, 0, 0},
+      {"knobs_tls_stream", knobs_tls_stream, 100, chunks_per_stream, {}, 0, 0},
+      {"minimal_tls_stream", minimal_tls_stream, 100, chunks_per_stream, {}, 0, 0},
+      {"knobs_tls_new", knobs_tls_new, 200, 1, {}, 0, 0},
+      {"minimal_tls_new", minimal_tls_new, 200, 1, {}, 0, 0},
   };
   if (argc > 2) {
     const std::string only = argv[2];
@@ -570,10 +732,11 @@ int main(int argc, char** argv) {
       if (r.name == only) {
         const int count = argc > 3 ? std::atoi(argv[3]) : r.count;
         for (int i = 0; i < rounds; ++i)
-          r.samples.push_back(r.run(s, count));
+          run(r, s, count);
         r.count = count;
         std::printf("%s: %d %s, %.0f per second, %.1f ms CPU per 1000 (median)\n", r.name, count,
                     r.per_request == 1 ? "requests" : "streams", rate(r), cpu_per_1000(r));
+        report_connections(r);
         return 0;
       }
     std::fprintf(stderr, "no row named %s\n", only.c_str());
@@ -584,7 +747,7 @@ int main(int argc, char** argv) {
   bool node_skipped = false;
   for (int i = 0; i < rounds; ++i) {
     for (auto& r : rows)
-      r.samples.push_back(r.run(s, r.count));
+      run(r, s, r.count);
     if (auto n = run_node(s, nginx.dir() / "expected.txt", rows[0].count, rows[4].count))
       node.push_back(*n);
     else
@@ -595,6 +758,12 @@ int main(int argc, char** argv) {
   report("sequential, keep-alive", "req/s", rows[0], rows[1]);
   report("64 in flight, one thread", "req/s", rows[2], rows[3]);
   report("stream, 200 chunks each", "chunks/s", rows[4], rows[5]);
+  report("https, sequential", "req/s", rows[6], rows[7]);
+  report("https, stream", "chunks/s", rows[8], rows[9]);
+  report("https, new connection each", "req/s", rows[10], rows[11]);
+  std::printf("TLS 1.3 connections (nginx's log; each has one handshake, full or resumed):\n");
+  for (std::size_t i = 6; i < rows.size(); ++i)
+    report_connections(rows[i]);
   if (node_skipped) {
     std::printf("openai Node SDK: skipped (install it with npm ci --prefix tests/bench)\n");
     return 0;

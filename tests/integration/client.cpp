@@ -809,3 +809,37 @@ TEST_CASE("HTTPS to a server whose CA is trusted succeeds, with host-name verifi
   CHECK(client.create(lesson_request()).text() == "over tls");
   CHECK(server.connections_accepted() == 1);
 }
+
+TEST_CASE("a new HTTPS connection resumes the TLS session the server gave the last one") {
+  // The server closes every connection after its answer, so each request
+  // opens one; the log line of each says how its handshake went.
+  auto certs = knobs::local::make_test_certificates();
+  tls_fixture files(certs);
+  knobs::local::server server(
+      [](const received_request&) {
+        auto p = ok("over tls");
+        p.close_after_response = true;
+        return p;
+      },
+      serving(certs));
+  auto o = options_for(server);
+  o.ca_file = files.ca_path;
+  std::vector<std::string> lines;
+  o.log = knobs::log_level::info;
+  o.on_log = [&lines](knobs::log_level, std::string_view line) { lines.emplace_back(line); };
+  knobs::client client{o};
+  for (int i = 0; i < 3; ++i)
+    CHECK(client.create(lesson_request()).text() == "over tls");
+  CHECK(server.connections_accepted() == 3);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].find("; new connection, TLSv1.3 full handshake; attempt 1") != std::string::npos);
+  CHECK(lines[1].find("; new connection, TLSv1.3 resumed; attempt 1") != std::string::npos);
+  CHECK(lines[2].find("; new connection, TLSv1.3 resumed; attempt 1") != std::string::npos);
+
+  // Another client keeps sessions of its own: its first handshake is full.
+  lines.clear();
+  knobs::client other{o};
+  CHECK(other.create(lesson_request()).text() == "over tls");
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find("; new connection, TLSv1.3 full handshake; attempt 1") != std::string::npos);
+}

@@ -19,6 +19,7 @@
 #include <knobs/detail/retry.hpp>
 #include <knobs/detail/sse.hpp>
 #include <knobs/detail/tls_host.hpp>
+#include <knobs/detail/tls_sessions.hpp>
 #include <knobs/detail/url.hpp>
 #include <knobs/error.hpp>
 #include <knobs/model_info.hpp>
@@ -361,7 +362,15 @@ public:
 
   // A client has nothing to gain from a TLS close_notify here: the response
   // was complete (HTTP framing says so) or the connection is being abandoned.
-  void close() noexcept {
+  //
+  // `clean`: every response on the connection was read whole, so its TLS
+  // session may be resumed. OpenSSL forgets the session of a connection
+  // freed before a close_notify was sent (SSL_free(3), after RFC 2246);
+  // marking one as sent, without sending it, keeps the session when the
+  // connection beneath is closed anyway (SSL_set_shutdown(3), OpenSSL 3.0).
+  void close(bool clean = false) noexcept {
+    if (clean && is_tls())
+      SSL_set_shutdown(tls().native_handle(), SSL_SENT_SHUTDOWN);
     boost::system::error_code ignored;
     tcp().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
     tcp().close(ignored);
@@ -787,12 +796,13 @@ public:
         tls_->load_verify_file(options_.ca_file);
       tls_->set_verify_mode(options_.insecure_skip_tls_verify ? boost::asio::ssl::verify_none
                                                               : boost::asio::ssl::verify_peer);
+      sessions_.attach(tls_->native_handle());
     }
   }
 
   ~client_state() {
     for (auto& c : idle_)
-      c->close();
+      c->close(true);
   }
 
   const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
@@ -804,6 +814,8 @@ public:
   // The CONNECT request, for an https server through a proxy.
   const std::string& connect_head() const noexcept { return connect_head_; }
   boost::asio::ssl::context* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
+  // The TLS sessions the server gave, offered to the next connections.
+  tls_sessions& sessions() noexcept { return sessions_; }
   const std::shared_ptr<deadline_watch>& deadlines() const noexcept { return deadlines_; }
 
   // The pool. An operation takes an idle connection if there is one, else
@@ -822,7 +834,7 @@ public:
       idle_.pop_back();
       if (!check_idle_ || !c->peer_closed())
         return c;
-      closed(std::move(c));
+      closed(std::move(c), true);
     }
     return nullptr;
   }
@@ -864,10 +876,11 @@ public:
     wake_one();
   }
 
-  void closed(std::unique_ptr<connection> c) {
+  // `clean`: see connection::close.
+  void closed(std::unique_ptr<connection> c, bool clean = false) {
     if (!c)
       return;
-    c->close();
+    c->close(clean);
     --open_;
     wake_one();
   }
@@ -1079,6 +1092,7 @@ private:
   std::mutex warned_mutex_; // prepare() runs on the callers' threads
   std::set<std::string> warned_;
   log_level log_level_ = log_level::off;
+  tls_sessions sessions_; // outlives tls_, whose callback refers to it
   std::optional<boost::asio::ssl::context> tls_;
   std::shared_ptr<deadline_watch> deadlines_;
   std::vector<std::unique_ptr<connection>> idle_;
@@ -1154,7 +1168,7 @@ struct stream_state {
       if (parser->get().keep_alive() && !conn->has_leftover())
         client->give_back(std::move(conn));
       else
-        client->closed(std::move(conn));
+        client->closed(std::move(conn), true);
     }
     finished = true;
   }
@@ -1421,7 +1435,7 @@ private:
           if (res.keep_alive() && !s.conn->has_leftover())
             c.give_back(std::move(s.conn));
           else
-            c.closed(std::move(s.conn));
+            c.closed(std::move(s.conn), true);
 
           if (status >= 200 && status < 300) {
             if (s.streaming)
@@ -1521,7 +1535,9 @@ private:
   }
 
   // "head 1.2 ms, end 1.4 ms; sent 640 B, received 812 B; new connection":
-  // the current attempt's figures, while it still has its connection.
+  // the current attempt's figures, while it still has its connection. A new
+  // TLS connection says its version and whether its session was resumed
+  // ("new connection, TLSv1.3 resumed") or not ("..., TLSv1.3 full handshake").
   static std::string attempt_stats(const exchange& s) {
     const auto now = std::chrono::steady_clock::now();
     std::string out;
@@ -1531,6 +1547,11 @@ private:
     const std::size_t received = s.conn ? s.conn->stream().bytes_read() - s.read_before : 0;
     out += "; sent " + std::to_string(s.sent) + " B, received " + std::to_string(received) + " B; ";
     out += s.reused ? "reused connection" : "new connection";
+    if (!s.reused && s.conn && s.conn->is_tls() && s.connected) {
+      SSL* ssl = s.conn->tls().native_handle();
+      out += std::string(", ") + SSL_get_version(ssl) +
+             (SSL_session_reused(ssl) ? " resumed" : " full handshake");
+    }
     return out;
   }
 
@@ -1610,8 +1631,11 @@ private:
   }
 
   static bool prepare_tls(exchange& s, boost::system::error_code& ec) {
-    ec = expect_tls_host(s.conn->tls().native_handle(), s.client->server().host,
+    SSL* ssl = s.conn->tls().native_handle();
+    ec = expect_tls_host(ssl, s.client->server().host,
                          !s.client->options().insecure_skip_tls_verify);
+    if (!ec)
+      s.client->sessions().offer(ssl);
     return !ec;
   }
 
