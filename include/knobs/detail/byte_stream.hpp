@@ -24,6 +24,9 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
+
 #include <array>
 #include <cstddef>
 #include <memory>
@@ -125,27 +128,44 @@ public:
   // plaintext, the CONNECT exchange's as they came.
   std::size_t bytes_read() const noexcept { return bytes_read_; }
 
-  // Writing and reading now, without waiting, on a plain TCP stream (not
-  // TLS): what the socket takes or has at once, and `would_block` when that
-  // is nothing. A request then spends no trip through the io_context on its
-  // write (an asynchronous write that completes at once still waits its turn
-  // behind the reactor, which costs an epoll_wait), and the blocking client
-  // reads its answer without the reactor.
-  bool can_do_now() const noexcept { return !tls_; }
+  // Writing and reading now, without waiting: what the socket takes or has
+  // at once, and `would_block` when that is nothing. A request then spends
+  // no trip through the io_context on its write (an asynchronous write that
+  // completes at once still waits its turn behind the reactor, which costs
+  // an epoll_wait), and the blocking client reads its answer without the
+  // reactor.
+  //
+  // Reading now works under TLS as well: OpenSSL reads a record whole or
+  // wants more input, and Asio's synchronous TLS read returns would_block
+  // when the socket has none, having consumed nothing it cannot give later
+  // (asio/ssl/detail/io.hpp, Boost 1.81). Writing now is for plain TCP
+  // only: what the socket did not take of an encrypted record would be lost.
+  bool can_write_now() const noexcept { return !tls_ || tcp_only_; }
 
   std::size_t read_now(boost::asio::mutable_buffer buffer, boost::system::error_code& ec) {
     if (!now_ready(ec))
       return 0;
-    const std::size_t n = tcp_->read_some(buffer, ec);
+    const std::size_t n =
+        tls_ && !tcp_only_ ? tls_->read_some(buffer, ec) : tcp().read_some(buffer, ec);
     bytes_read_ += n;
     return n;
+  }
+
+  // Whether OpenSSL holds bytes read from the socket but not yet given out
+  // (decrypted or not): reading now may then give data that no poll of the
+  // socket would announce.
+  bool tls_holds_input() noexcept {
+    if (!tls_ || tcp_only_)
+      return false;
+    SSL* ssl = tls_->native_handle();
+    return SSL_has_pending(ssl) == 1 || BIO_pending(SSL_get_rbio(ssl)) > 0;
   }
 
   template <class ConstBufferSequence>
   std::size_t write_now(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
     if (!now_ready(ec))
       return 0;
-    return tcp_->write_some(gather_buffers(buffers), ec);
+    return tcp().write_some(gather_buffers(buffers), ec);
   }
 
   void write_some(const gather_buffers& buffers, io_handler h) {
@@ -168,7 +188,7 @@ private:
   // connection; Asio's asynchronous operations do not look at it).
   bool now_ready(boost::system::error_code& ec) {
     if (!non_blocking_) {
-      tcp_->non_blocking(true, ec);
+      tcp().non_blocking(true, ec);
       non_blocking_ = !ec;
     }
     return non_blocking_;

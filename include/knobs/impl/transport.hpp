@@ -235,10 +235,10 @@ public:
     boost::asio::async_write(stream_, buffers, std::forward<Handler>(handler));
   }
 
-  // Whether write_now, parse_now and wait_readable may be used: a plain TCP
-  // connection. (Under TLS a read or a write is a TLS record's, asynchronous
-  // all the way.)
-  bool can_do_now() const noexcept { return stream_.can_do_now(); }
+  // Whether write_now may be used: a plain TCP connection (see
+  // byte_stream::can_write_now). parse_now and wait_readable work on
+  // either.
+  bool can_write_now() const noexcept { return stream_.can_write_now(); }
 
   // Writes what the socket takes now of head and body from byte `written`
   // on, adding what it wrote to `written`; true when all of it is written.
@@ -1365,7 +1365,7 @@ private:
         // first would cost a read that finds nothing, and an epoll_ctl to
         // wait after it. The blocking client waits with poll(2) instead.
         s.written = 0;
-        if (!s.conn->can_do_now() || !s.conn->write_now(s.request_head, s.body, s.written, ec)) {
+        if (!s.conn->can_write_now() || !s.conn->write_now(s.request_head, s.body, s.written, ec)) {
           if (ec)
             goto failed;
           BOOST_ASIO_CORO_YIELD s.conn->async_write(s.request_head, s.body, s.written,
@@ -1381,12 +1381,13 @@ private:
           s.head = std::make_unique<
               boost::beast::http::response_parser<boost::beast::http::buffer_body>>();
           s.head->body_limit(o.max_response_bytes);
-          if (s.blocking && s.conn->can_do_now()) {
+          if (s.blocking) {
             // The blocking client waits here, on its own thread, as a
             // blocking client does: poll (at once when the answer is there),
             // then read what came. Reading first would cost a read that finds
             // nothing whenever the server is slower than the client.
-            if (!s.conn->has_leftover() && !s.conn->wait_readable(s.deadline, ec))
+            if (!s.conn->has_leftover() && !s.conn->stream().tls_holds_input() &&
+                !s.conn->wait_readable(s.deadline, ec))
               goto failed;
             while (!s.conn->parse_now(*s.head, false, ec))
               if (ec || !s.conn->wait_readable(s.deadline, ec))
@@ -1407,7 +1408,7 @@ private:
         s.parser.emplace(std::move(*s.head));
         s.head.reset();
         s.parser->body_limit(o.max_response_bytes);
-        if (s.blocking && s.conn->can_do_now()) {
+        if (s.blocking) {
           while (!s.conn->parse_now(*s.parser, true, ec))
             if (ec || !s.conn->wait_readable(s.deadline, ec))
               goto failed;
