@@ -31,9 +31,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -151,6 +153,29 @@ KNOBS_DECL result<boost::json::value> structured_answer(const chat_completion& c
 
 /// A complete answer to a chat request (`"object": "chat.completion"`).
 struct chat_completion {
+  /// An empty completion, as the parser starts one.
+  chat_completion() = default;
+  /// A copy; `raw`'s nodes are copied into the storage `other.raw` uses
+  /// (Boost.JSON's copy constructor).
+  chat_completion(const chat_completion&) = default;
+  /// Takes `other`'s members, `raw` with the storage it has.
+  chat_completion(chat_completion&&) noexcept = default;
+  /// A copy; `raw`'s nodes are copied into the storage this `raw` uses.
+  chat_completion& operator=(const chat_completion&) = default;
+  /// Takes `other`'s members, `raw` with the storage it has. (Boost.JSON's
+  /// own move assignment keeps the target's storage, and copies the tree node
+  /// by node when the two differ, as they do for every parsed `raw`, which
+  /// lives in an arena of its own: `c = client.create(request)` into an
+  /// existing completion would copy the answer's JSON.)
+  chat_completion& operator=(chat_completion&& other) noexcept {
+    static_assert(std::is_nothrow_move_constructible_v<boost::json::object>);
+    if (this != &other) {
+      this->~chat_completion();
+      ::new (static_cast<void*>(this)) chat_completion(std::move(other));
+    }
+    return *this;
+  }
+
   /// The server's id for the completion ("chatcmpl-..."); "" when absent.
   std::string id;
   /// Always "chat.completion": the parser rejects any other value and fills
@@ -217,6 +242,10 @@ struct chat_completion {
   /// content does not read as a `T`.
   template <class T> T parse() const { return try_parse<T>().value(); }
 };
+
+static_assert(std::is_nothrow_move_constructible_v<chat_completion> &&
+                  std::is_nothrow_move_assignable_v<chat_completion>,
+              "chat_completion's move assignment destroys and constructs in place");
 
 /// Parses a chat-completion response body. Never throws for bad input.
 ///

@@ -453,3 +453,31 @@ TEST_CASE("an API error body given to the completion parser is named as an error
   CHECK(legacy.message ==
         R"(object: expected "chat.completion", got "error" (an API error: use parse_api_error))");
 }
+
+TEST_CASE("assigning a parsed completion to an existing one moves its JSON, no copy") {
+  const std::string body = fixture("openai/completion.json");
+  knobs::chat_completion kept = knobs::parse_chat_completion(body);
+  knobs::chat_completion next = knobs::parse_chat_completion(body);
+  // A parsed tree lives in an arena of its own; a default-made completion's
+  // `raw` uses the default storage. Moving must keep the arena, and the very
+  // same nodes.
+  const boost::json::storage_ptr arena = next.raw.storage();
+  const boost::json::value* choices = next.raw.if_contains("choices");
+  REQUIRE(choices != nullptr);
+  CHECK(arena.get() != boost::json::storage_ptr().get());
+  kept = std::move(next);
+  CHECK(kept.raw.storage().get() == arena.get());
+  CHECK(kept.raw.if_contains("choices") == choices);
+  CHECK(kept.text() == knobs::parse_chat_completion(body).text());
+  CHECK(kept.raw == knobs::parse_chat_completion(body).raw);
+
+  knobs::chat_completion fresh; // default storage
+  fresh = std::move(kept);
+  CHECK(fresh.raw.storage().get() == arena.get());
+
+  // A copy is a copy: its own nodes, equal.
+  knobs::chat_completion copy;
+  copy = fresh;
+  CHECK(copy.raw == fresh.raw);
+  CHECK(copy.raw.if_contains("choices") != fresh.raw.if_contains("choices"));
+}
