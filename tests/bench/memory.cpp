@@ -4,14 +4,21 @@
 // resolver thread. Run on purpose, not in CI (see README "Memory"):
 //
 //   cmake --preset bench && cmake --build --preset bench --target bench_memory
-//   build/bench/tests/bench/bench_memory
+//   build/bench/tests/bench/bench_memory 3      # rounds (default 3)
+//
+// Every row runs in a process of its own (popen of /proc/self/exe with
+// `row NAME ...`), so that its RSS grows from a fresh start and no row
+// inherits another's freed memory; the rows alternate over the rounds and
+// the medians are printed (the heap figures repeat to the byte or nearly).
+// $BENCH_MEMORY_WRAP, when set, prefixes each row's command: e.g.
+// "valgrind --tool=massif" to see where a row's bytes go.
 //
 // The servers are knobs::local::server instances in a process of their own,
 // forked at the start (before this process has a thread), so nothing they
-// allocate is counted here: a plain one, a TLS one (TLS 1.3, the test
+// allocate is counted: a plain one, a TLS one (TLS 1.3, the test
 // certificates of tests/tls_fixture.hpp, trusted with `ca_file`) and a gated
 // plain one. The gated server's handler blocks on a pipe the first time it
-// runs, until this process writes to it: the server's thread then reads
+// runs, until the queued row writes to it: the server's thread then reads
 // nothing more, so the 16 requests on their 16 connections wait for an
 // answer and every later request waits in knobs' queue for a connection. (A
 // handler should not block: here it is the point, and that process serves
@@ -20,37 +27,50 @@
 //
 // Heap in use is glibc's mallinfo2(): `uordblks` (bytes in use in the
 // arenas) plus `hblkhd` (bytes in chunks mmap()ed on their own, 128 KiB and
-// up). It sums every arena (glibc 2.36 malloc/malloc.c, __libc_mallinfo2
-// loops over main_arena.next; `hblkhd` is mp_.mmapped_mem, int_mallinfo).
-// Chunks freed into a thread's tcache still count as in use there (they stay
-// marked in use in their arena): a few KiB at most, spread over thousands of
-// requests or hundreds of connections. RSS is /proc/self/statm's resident
-// pages.
+// up). It sums every arena (glibc malloc/malloc.c: __libc_mallinfo2 loops
+// from main_arena over ->next, and int_mallinfo counts as in use whatever
+// is in no bin, so chunks held in a thread's tcache count as in use: a few
+// KiB at most, spread over thousands of requests or hundreds of
+// connections). RSS is /proc/self/statm's resident pages. OpenSSL's share is
+// counted through CRYPTO_set_mem_functions(3), set before its first
+// allocation.
 //
 // Rows:
 // - queued: an async_client with max_connections 16; 16 requests in flight
 //   (the server holds them), then 10,000 more async_create calls. Heap after
 //   minus heap before, minus the 10,000 bodies (the serialized request as
-//   sent, its size as the server read it, the same for each), over 10,000.
+//   sent: its size as the server read it, the same for each), over 10,000.
 //   The gate then opens and all 10,016 must complete with the canned text.
+//   It runs once: the gate opens once.
 // - plain / TLS connections: an async_client with max_connections 256; one
 //   request opens one connection, then 256 requests at once take it and open
 //   255 more; when they have completed the client holds 256 idle kept-alive
 //   connections. The minimal client: one beast::tcp_stream (TLS: an
-//   ssl_stream over it, TLS 1.3 checked) that has done one request, then 255
-//   more that connect (and shake hands) and do one request each, all at once
-//   on one thread, each keeping its stream and flat_buffer. Heap and RSS
-//   after minus before, over 255.
-// - peak RSS: `bench_memory peak knobs|minimal|none PORT N`, run as a child
-//   process of its own (popen of /proc/self/exe), prints its VmHWM
-//   (/proc/self/status) after N sequential requests over one kept-alive
-//   connection (knobs: a blocking knobs::client::create; minimal: http::write
-//   and http::read over a beast::tcp_stream, the body parsed with
-//   Boost.JSON, as bench_nginx's minimal_create; none: no request, the floor
-//   this binary and its libraries cost). Medians of 5 runs each, alternated.
+//   ssl_stream over it, TLS 1.3 checked, the same verification as knobs')
+//   that has done one request, then 255 more that connect (and shake hands)
+//   and do one request each, all at once on one thread, each keeping its
+//   stream and flat_buffer. Heap, OpenSSL's heap and RSS after minus
+//   before, over 255.
+// - peak RSS: VmHWM (/proc/self/status) of a process that made 2000
+//   sequential requests over one kept-alive connection (knobs: a blocking
+//   knobs::client::create; minimal: http::write and http::read over a
+//   beast::tcp_stream, the body parsed with Boost.JSON, as bench_nginx's
+//   minimal_create), and of one that made none: the floor this binary and
+//   its libraries cost.
 // - threads: the entries of /proc/self/task before and after a blocking
 //   knobs::client's request to http://127.0.0.1:PORT/v1; the control is an
 //   Asio resolver resolving "127.0.0.1", which starts its thread.
+//
+// What an idle TLS connection holds (counted with the hooks above, live
+// allocations by size, 2026-12-04): Asio's ssl::stream holds four 17 KiB
+// buffers, two of its own (boost/asio/ssl/detail/stream_core.hpp,
+// max_tls_record_size = 17 * 1024, Boost 1.81) and the two of the BIO pair
+// its engine makes (boost/asio/ssl/detail/impl/engine.ipp calls
+// BIO_new_bio_pair with sizes 0, which OpenSSL makes 17 * 1024: OpenSSL 3.0
+// crypto/bio/bss_bio.c, bio_new), 68 KiB before anything else; OpenSSL then
+// keeps a 16,584-byte buffer, a 7,624-byte allocation and ~10 KiB of small
+// ones (the session, the peer's certificate). knobs adds its 16 KiB read
+// buffer. The minimal client's 106 KiB is over 64 KiB already.
 #include <knobs/client.hpp>
 #include <knobs/local/certificate.hpp>
 #include <knobs/local/server.hpp>
@@ -105,7 +125,6 @@ constexpr int queued_requests = 10000;
 constexpr int queue_connections = 16;
 constexpr int open_connections = 256;
 constexpr int peak_requests = 2000;
-constexpr int peak_runs = 5;
 
 const std::string& canned_text() {
   static const std::string text = "A city at night hums with light and quiet footsteps.";
@@ -115,6 +134,34 @@ const std::string& canned_text() {
 [[noreturn]] void wrong(const std::string& what) {
   std::fprintf(stderr, "bench_memory: %s\n", what.c_str());
   std::exit(1);
+}
+
+// Bytes OpenSSL holds now: its allocations go through these functions
+// (CRYPTO_set_mem_functions(3), OpenSSL 3.0: to be called before its first
+// allocation, which a row's process does first thing).
+long openssl_bytes = 0;
+
+void* openssl_malloc(std::size_t n, const char*, int) {
+  void* p = std::malloc(n);
+  if (p != nullptr)
+    openssl_bytes += static_cast<long>(::malloc_usable_size(p));
+  return p;
+}
+
+void* openssl_realloc(void* old, std::size_t n, const char*, int) {
+  const long before = old != nullptr ? static_cast<long>(::malloc_usable_size(old)) : 0;
+  void* p = std::realloc(old, n);
+  if (p != nullptr || n == 0)
+    openssl_bytes -= before;
+  if (p != nullptr)
+    openssl_bytes += static_cast<long>(::malloc_usable_size(p));
+  return p;
+}
+
+void openssl_free(void* p, const char*, int) {
+  if (p != nullptr)
+    openssl_bytes -= static_cast<long>(::malloc_usable_size(p));
+  std::free(p);
 }
 
 // Bytes of the heap in use (see the top comment).
@@ -259,6 +306,7 @@ struct figures {
   double heap = 0;
   double rss = 0;
   std::size_t body = 0;
+  double openssl = 0; // of `heap`, what OpenSSL allocated
 };
 
 // Runs the io_context until nothing has happened for 100 ms: the requests
@@ -332,6 +380,7 @@ figures knobs_connections(unsigned short port, bool tls, const std::string& ca_f
   ioc.restart();
   const long heap0 = heap_in_use();
   const long rss0 = rss_bytes();
+  const long openssl0 = openssl_bytes;
   for (int i = 0; i < open_connections; ++i)
     client.async_create(request, check);
   ioc.run();
@@ -342,7 +391,8 @@ figures knobs_connections(unsigned short port, bool tls, const std::string& ca_f
     wrong("knobs connections: " + std::to_string(done) + " completed, " + std::to_string(bad) +
           " wrong, " + std::to_string(client.idle_connections()) + " idle");
   return {static_cast<double>(heap1 - heap0) / (open_connections - 1),
-          static_cast<double>(rss1 - rss0) / (open_connections - 1)};
+          static_cast<double>(rss1 - rss0) / (open_connections - 1), 0,
+          static_cast<double>(openssl_bytes - openssl0) / (open_connections - 1)};
 }
 
 http::request<http::string_body> minimal_request() {
@@ -425,6 +475,7 @@ figures minimal_connections(net::io_context& ioc, unsigned short port, Args&... 
   ioc.restart();
   const long heap0 = heap_in_use();
   const long rss0 = rss_bytes();
+  const long openssl0 = openssl_bytes;
   for (int i = 1; i < open_connections; ++i) {
     conns.push_back(std::make_unique<minimal_connection<Stream>>(req, done, ioc, args...));
     conns.back()->start(ep);
@@ -435,7 +486,8 @@ figures minimal_connections(net::io_context& ioc, unsigned short port, Args&... 
   if (done != open_connections)
     wrong("minimal connections: " + std::to_string(done) + " completed");
   return {static_cast<double>(heap1 - heap0) / (open_connections - 1),
-          static_cast<double>(rss1 - rss0) / (open_connections - 1)};
+          static_cast<double>(rss1 - rss0) / (open_connections - 1), 0,
+          static_cast<double>(openssl_bytes - openssl0) / (open_connections - 1)};
 }
 
 figures minimal_plain(unsigned short port) {
@@ -506,7 +558,7 @@ int row_child(int argc, char** argv) {
     return peak_child(name.substr(5), port, std::atoi(arg.c_str()));
   else
     wrong("no row named " + name);
-  std::printf("%.1f %.1f %zu\n", f.heap, f.rss, f.body);
+  std::printf("%.1f %.1f %zu %.1f\n", f.heap, f.rss, f.body, f.openssl);
   return 0;
 }
 
@@ -531,7 +583,8 @@ std::string run_row(const std::string& args) {
 
 figures row_figures(const std::string& args) {
   figures f;
-  if (std::sscanf(run_row(args).c_str(), "%lf %lf %zu", &f.heap, &f.rss, &f.body) != 3)
+  if (std::sscanf(run_row(args).c_str(), "%lf %lf %zu %lf", &f.heap, &f.rss, &f.body, &f.openssl) !=
+      4)
     wrong("row " + args + ": unreadable");
   return f;
 }
@@ -547,8 +600,11 @@ double median_of(std::vector<double> v) { return bench::median(std::move(v)); }
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 4 && std::string(argv[1]) == "row")
+  if (argc >= 4 && std::string(argv[1]) == "row") {
+    if (::CRYPTO_set_mem_functions(openssl_malloc, openssl_realloc, openssl_free) != 1)
+      wrong("CRYPTO_set_mem_functions failed");
     return row_child(argc, argv);
+  }
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 3;
   if (argc > 2 || rounds < 1) {
     std::fprintf(stderr, "usage: bench_memory [ROUNDS]\n");
@@ -586,8 +642,8 @@ int main(int argc, char** argv) {
                                      std::to_string(sv.gate) + " " + std::to_string(sv.report));
   const std::string plain = std::to_string(sv.plain);
   const std::string tls = std::to_string(sv.tls) + " " + files.ca_path;
-  std::vector<double> kp_heap, kp_rss, mp_heap, mp_rss, kt_heap, kt_rss, mt_heap, mt_rss, pk, pm,
-      pn;
+  std::vector<double> kp_heap, kp_rss, mp_heap, mp_rss, kt_heap, kt_rss, kt_ssl, mt_heap, mt_rss,
+      mt_ssl, pk, pm, pn;
   for (int i = 0; i < rounds; ++i) {
     const figures kp = row_figures("knobs_plain " + plain);
     const figures mp = row_figures("minimal_plain " + plain);
@@ -599,6 +655,8 @@ int main(int argc, char** argv) {
     mp_rss.push_back(mp.rss);
     kt_heap.push_back(kt.heap);
     kt_rss.push_back(kt.rss);
+    kt_ssl.push_back(kt.openssl);
+    mt_ssl.push_back(mt.openssl);
     mt_heap.push_back(mt.heap);
     mt_rss.push_back(mt.rss);
     pk.push_back(static_cast<double>(run_peak("knobs", sv.plain)));
@@ -622,6 +680,7 @@ int main(int argc, char** argv) {
   pair("heap per open plain connection", kp_heap, mp_heap, "");
   pair("RSS per open plain connection", kp_rss, mp_rss, "");
   pair("heap per open TLS connection", kt_heap, mt_heap, "<= 64 KiB");
+  pair("  of which OpenSSL's heap", kt_ssl, mt_ssl, "");
   pair("RSS per open TLS connection", kt_rss, mt_rss, "<= 64 KiB");
   std::printf("%-32s %6.0f KiB %6.0f KiB %6.2f  <= 1.3 (%d sequential requests; the binary "
               "alone: %.0f KiB)\n",
