@@ -700,8 +700,13 @@ struct exchange {
 
   std::shared_ptr<client_state> client;
   // The request as sent: the client's head with this body's Content-Length,
-  // and the body.
+  // and the body. The head is written once a connection is in hand
+  // (client_state::write_head): a request queued behind max_connections
+  // holds its body, not a copy of the head too.
   std::string request_head;
+  bool head_written = false;
+  request_kind kind = request_kind::create;
+  std::shared_ptr<const request_overrides> overrides; // a with_options client's, if any
   std::string body;
   const std::string no_body; // the CONNECT request's
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser;
@@ -742,9 +747,12 @@ struct exchange {
   bool in_resolution = false;
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;
   std::optional<boost::asio::steady_timer> timer;
-  std::optional<error_info> rejected;
+  // Rare (a request refused before sending), so out of line: an
+  // error_info is 320 bytes, which every queued request would carry.
+  std::unique_ptr<error_info> rejected;
   std::optional<std::chrono::milliseconds> wait;
-  error_info failure;
+  // The attempt's failure, kept while a retry waits; out of line, as `rejected`.
+  std::unique_ptr<error_info> failure;
   // For the logs: the URL as logged, when the attempt began and its
   // response's head arrived, the connection's bytes read before it, and the
   // attempt's result and figures for its line.
@@ -920,17 +928,10 @@ public:
       spare_.pop_back();
       x->client = shared_from_this();
     }
-    // A with_options client's head when it has one of its own (extra
-    // fields or query parameters), otherwise the client's.
-    const bool own = extra && !extra->json_head.empty();
     const request_options* o = extra ? &extra->options : nullptr;
     x->listing = kind == request_kind::list_models;
-    if (x->listing) // rare: its head and log URL are made each time
-      x->request_head = request_head(options_, endpoint_, kind, proxy(), o);
-    else if (streaming)
-      x->request_head.assign(own ? extra->stream_head : stream_head_);
-    else
-      x->request_head.assign(own ? extra->json_head : json_head_);
+    x->kind = kind;
+    x->overrides = extra;
     if (logging(log_level::info))
       x->log_url = x->listing ? loggable_url(o, kind) : extra ? extra->log_url : log_url_;
     x->timeout = o && o->timeout ? *o->timeout : options_.timeout;
@@ -938,14 +939,33 @@ public:
     x->stream_idle_timeout =
         o && o->stream_idle_timeout ? *o->stream_idle_timeout : options_.stream_idle_timeout;
     x->stream_timeout = o && o->stream_timeout ? *o->stream_timeout : options_.stream_timeout;
-    if (!x->listing) {
-      append_number(x->request_head, static_cast<std::int64_t>(body.size()));
-      x->request_head += "\r\n\r\n";
-    }
     x->body = std::move(body);
-    x->rejected = std::move(rejected);
+    if (rejected)
+      x->rejected = std::make_unique<error_info>(std::move(*rejected));
     x->streaming = streaming;
     return x;
+  }
+
+  // Writes the exchange's request head, once: a with_options client's head
+  // when it has one of its own (extra fields or query parameters), otherwise
+  // the client's, with the body's Content-Length.
+  void write_head(exchange& x) const {
+    if (x.head_written)
+      return;
+    x.head_written = true;
+    const request_overrides* extra = x.overrides.get();
+    const bool own = extra && !extra->json_head.empty();
+    if (x.listing) { // rare: its head is made each time
+      x.request_head =
+          request_head(options_, endpoint_, x.kind, proxy(), extra ? &extra->options : nullptr);
+      return;
+    }
+    if (x.streaming)
+      x.request_head.assign(own ? extra->stream_head : stream_head_);
+    else
+      x.request_head.assign(own ? extra->json_head : json_head_);
+    append_number(x.request_head, static_cast<std::int64_t>(x.body.size()));
+    x.request_head += "\r\n\r\n";
   }
 
   // Takes back a finished exchange. The caller holds its own reference to
@@ -959,6 +979,8 @@ public:
     x->tunnel.reset();
     x->streaming = false;
     x->listing = false;
+    x->head_written = false;
+    x->overrides.reset();
     x->reused = false;
     x->connected = false;
     x->replaced_stale = false;
@@ -971,7 +993,7 @@ public:
     x->endpoints.clear();
     x->rejected.reset();
     x->wait.reset();
-    x->failure = {};
+    x->failure.reset();
     x->attempted = false;
     x->what.clear();
     x->stats.clear();
@@ -1323,14 +1345,15 @@ private:
               if (status < 200 || status >= 300 || s.conn->has_leftover()) {
                 const bool retry =
                     is_retryable_status(static_cast<int>(status)) && s.retries < s.max_retries;
-                s.failure = tunnel_refused(s, status, s.tunnel->get().reason());
+                s.failure = std::make_unique<error_info>(
+                    tunnel_refused(s, status, s.tunnel->get().reason()));
                 s.stats = attempt_stats(s);
-                s.what = "failed: " + s.failure.message;
+                s.what = "failed: " + s.failure->message;
                 s.tunnel.reset();
                 s.conn->expires_never();
                 c.closed(std::move(s.conn));
                 if (!retry)
-                  return complete(self, std::move(s.failure));
+                  return complete(self, std::move(*s.failure));
                 s.wait.reset();
                 goto retry;
               }
@@ -1352,6 +1375,7 @@ private:
         }
 
         // One exchange, under the attempt's deadline.
+        c.write_head(s);
         s.connected = true;
         s.conn->expires_at(s.deadline);
         if (c.logging(log_level::debug))
@@ -1448,9 +1472,9 @@ private:
           // request itself when it wants credentials.
           if (status == 407 && c.proxy() && !c.server().tls)
             return complete(self, tunnel_refused(s, 407, res.reason()));
-          s.failure = api_failure(s, res, status);
+          s.failure = std::make_unique<error_info>(api_failure(s, res, status));
           if (!should_retry(s, res, status))
-            return complete(self, std::move(s.failure));
+            return complete(self, std::move(*s.failure));
           s.wait = retry_after(std::string(res["retry-after-ms"]), std::string(res["retry-after"]),
                                std::chrono::system_clock::now(), o.max_retry_after);
         }
@@ -1494,14 +1518,14 @@ private:
           if (c.logging(log_level::info))
             s.stats = attempt_stats(s);
           c.closed(std::move(s.conn));
-          s.failure = transport_failure(s, ec, why);
-          s.what = "failed: " + s.failure.message;
+          s.failure = std::make_unique<error_info>(transport_failure(s, ec, why));
+          s.what = "failed: " + s.failure->message;
         }
         // Bytes that are not HTTP, and a TLS failure (a certificate that does
         // not verify, no common protocol), come back the same on every try.
-        if (s.failure.code == errc::invalid_response || is_tls_failure(ec) ||
+        if (s.failure->code == errc::invalid_response || is_tls_failure(ec) ||
             s.retries >= s.max_retries)
-          return complete(self, std::move(s.failure));
+          return complete(self, std::move(*s.failure));
         s.wait.reset();
 
       retry:
