@@ -15,21 +15,24 @@
 // read_some or write_some, next to a system call.
 
 #include <knobs/detail/erased_handler.hpp>
+#include <knobs/detail/tls_socket.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/append.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
-#include <openssl/bio.h>
-#include <openssl/ssl.h>
-
+#include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstring>
+#include <iterator>
 #include <memory>
+#include <string>
 #include <utility>
 
 namespace knobs {
@@ -67,7 +70,7 @@ public:
   // their own deadlines, and tcp_stream's per-operation timers would compile
   // (and run) a timer with every read and write.
   using tcp_stream = boost::asio::ip::tcp::socket;
-  using tls_stream = boost::beast::ssl_stream<tcp_stream>;
+  using tls_stream = tls_socket;
   using executor_type = boost::asio::any_io_executor;
   using io_handler = erased_handler<void(boost::system::error_code, std::size_t)>;
   using handler = erased_handler<void(boost::system::error_code)>;
@@ -75,7 +78,7 @@ public:
   // A stream yet to connect; TLS when `tls` is not null.
   byte_stream(const executor_type& ex, boost::asio::ssl::context* tls)
       : tcp_(tls ? nullptr : std::make_unique<tcp_stream>(ex)),
-        tls_(tls ? std::make_unique<tls_stream>(ex, *tls) : nullptr) {}
+        tls_(tls ? std::make_unique<tls_stream>(tcp_stream(ex), *tls) : nullptr) {}
 
   // An accepted socket; TLS when `tls` is not null.
   byte_stream(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context* tls)
@@ -119,14 +122,14 @@ public:
 
   void read_some(boost::asio::mutable_buffer buffer, io_handler h) {
     if (tls_ && !tcp_only_)
-      tls_->async_read_some(buffer, counted{std::move(h), &bytes_read_});
+      tls_->async_read_some(buffer, std::move(h));
     else
       tcp().async_read_some(buffer, counted{std::move(h), &bytes_read_});
   }
 
   // The bytes read so far (for the client's logs), TLS records as their
   // plaintext, the CONNECT exchange's as they came.
-  std::size_t bytes_read() const noexcept { return bytes_read_; }
+  std::size_t bytes_read() const noexcept { return bytes_read_ + (tls_ ? tls_->bytes_read() : 0); }
 
   // Writing and reading now, without waiting: what the socket takes or has
   // at once, and `would_block` when that is nothing. A request then spends
@@ -135,48 +138,47 @@ public:
   // an epoll_wait), and the blocking client reads its answer without the
   // reactor.
   //
-  // Reading now works under TLS as well: OpenSSL reads a record whole or
-  // wants more input, and Asio's synchronous TLS read returns would_block
-  // when the socket has none, having consumed nothing it cannot give later
-  // (asio/ssl/detail/io.hpp, Boost 1.81). Writing now is for plain TCP
-  // only: what the socket did not take of an encrypted record would be lost.
-  bool can_write_now() const noexcept { return !tls_ || tcp_only_; }
-
+  // Under TLS both work too (tls_socket: OpenSSL reads and writes the
+  // socket itself, and keeps what it could not send until the write is
+  // repeated).
   std::size_t read_now(boost::asio::mutable_buffer buffer, boost::system::error_code& ec) {
     if (!now_ready(ec))
       return 0;
-    const std::size_t n =
-        tls_ && !tcp_only_ ? tls_->read_some(buffer, ec) : tcp().read_some(buffer, ec);
+    if (tls_ && !tcp_only_)
+      return tls_->read_some(buffer, ec);
+    const std::size_t n = tcp().read_some(buffer, ec);
     bytes_read_ += n;
     return n;
   }
 
-  // Whether OpenSSL holds bytes read from the socket but not yet given out
-  // (decrypted or not): reading now may then give data that no poll of the
-  // socket would announce.
-  bool tls_holds_input() noexcept {
-    if (!tls_ || tcp_only_)
-      return false;
-    SSL* ssl = tls_->native_handle();
-    return SSL_has_pending(ssl) == 1 || BIO_pending(SSL_get_rbio(ssl)) > 0;
-  }
+  // Whether OpenSSL holds bytes read from the socket but not yet given out:
+  // reading now may then give data that no poll of the socket would
+  // announce.
+  bool tls_holds_input() const noexcept { return tls_ && !tcp_only_ && tls_->holds_input(); }
 
   template <class ConstBufferSequence>
   std::size_t write_now(const ConstBufferSequence& buffers, boost::system::error_code& ec) {
     if (!now_ready(ec))
       return 0;
+    if (tls_ && !tcp_only_)
+      return tls_->write_some(one_record(gather_buffers(buffers)), ec);
     return tcp().write_some(gather_buffers(buffers), ec);
   }
 
   void write_some(const gather_buffers& buffers, io_handler h) {
     if (tls_ && !tcp_only_)
-      tls_->async_write_some(buffers, std::move(h));
+      tls_->async_write_some(one_record(buffers), std::move(h));
     else
       tcp().async_write_some(buffers, std::move(h));
   }
 
   // The TLS handshake (only when is_tls()).
   void async_handshake(boost::asio::ssl::stream_base::handshake_type type, handler h) {
+    boost::system::error_code ec;
+    if (!now_ready(ec)) { // OpenSSL's reads and writes must not block
+      boost::asio::post(get_executor(), boost::asio::append(std::move(h), ec));
+      return;
+    }
     tls_->async_handshake(type, std::move(h));
   }
 
@@ -184,6 +186,24 @@ public:
   void async_shutdown(handler h) { tls_->async_shutdown(std::move(h)); }
 
 private:
+  // What one TLS write takes: a record's worth (16 KiB) of the buffers, as
+  // one buffer, copied when there are several (a head and a body become one
+  // record and one send, not two). A write repeated from the same place
+  // gives OpenSSL the same bytes, as it requires after a write it could not
+  // finish (tls_socket).
+  boost::asio::const_buffer one_record(const gather_buffers& buffers) {
+    constexpr std::size_t record = 16 * 1024;
+    auto it = buffers.begin();
+    if (it == buffers.end())
+      return {};
+    if (std::next(it) == buffers.end() || it->size() >= record)
+      return boost::asio::buffer(*it, record);
+    out_.clear();
+    for (; it != buffers.end() && out_.size() < record; ++it)
+      out_.append(static_cast<const char*>(it->data()), std::min(it->size(), record - out_.size()));
+    return boost::asio::buffer(out_);
+  }
+
   // The socket in non-blocking mode for the calls above (one ioctl per
   // connection; Asio's asynchronous operations do not look at it).
   bool now_ready(boost::system::error_code& ec) {
@@ -215,6 +235,7 @@ private:
 
   std::unique_ptr<tcp_stream> tcp_;
   std::unique_ptr<tls_stream> tls_;
+  std::string out_; // one_record's copy
   bool tcp_only_ = false;
   bool non_blocking_ = false;
   std::size_t bytes_read_ = 0;

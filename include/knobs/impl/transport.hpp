@@ -49,7 +49,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <openssl/asn1.h>
 #include <openssl/ssl.h>
@@ -234,11 +233,6 @@ public:
                                                            boost::asio::buffer(body) + (from - h)};
     boost::asio::async_write(stream_, buffers, std::forward<Handler>(handler));
   }
-
-  // Whether write_now may be used: a plain TCP connection (see
-  // byte_stream::can_write_now). parse_now and wait_readable work on
-  // either.
-  bool can_write_now() const noexcept { return stream_.can_write_now(); }
 
   // Writes what the socket takes now of head and body from byte `written`
   // on, adding what it wrote to `written`; true when all of it is written.
@@ -1380,7 +1374,7 @@ private:
         s.conn->expires_at(s.deadline);
         if (c.logging(log_level::debug))
           log_request(s);
-        // On plain TCP the request is written at once, as far as the socket
+        // The request is written at once (under TLS too), as far as the socket
         // takes it (all of it, nearly always): an asynchronous write that
         // completes at once still waits its turn behind the reactor, an
         // epoll_wait. An async_client's answer is read asynchronously: Asio
@@ -1389,7 +1383,7 @@ private:
         // first would cost a read that finds nothing, and an epoll_ctl to
         // wait after it. The blocking client waits with poll(2) instead.
         s.written = 0;
-        if (!s.conn->can_write_now() || !s.conn->write_now(s.request_head, s.body, s.written, ec)) {
+        if (!s.conn->write_now(s.request_head, s.body, s.written, ec)) {
           if (ec)
             goto failed;
           BOOST_ASIO_CORO_YIELD s.conn->async_write(s.request_head, s.body, s.written,
