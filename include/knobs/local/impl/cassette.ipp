@@ -5,11 +5,13 @@
 
 #include <knobs/local/cassette.hpp>
 
+#include <knobs/detail/byte_stream.hpp>
 #include <knobs/detail/redact.hpp>
 #include <knobs/detail/sse.hpp>
 #include <knobs/detail/tls_host.hpp>
 #include <knobs/detail/url.hpp>
 
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,14 +19,12 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
@@ -48,6 +48,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -136,9 +137,9 @@ inline std::string upstream_target(const knobs::detail::endpoint& where,
   return under_v1 ? where.path_prefix + target.substr(3) : target;
 }
 
-// One request to the upstream, on a connection of its own, with Beast's
-// synchronous API: the server's thread waits for the answer (one request at
-// a time is all a recording needs). Throws boost::system::system_error.
+// One request to the upstream, on a connection of its own: the server's
+// thread waits for the answer, running an io_context of its own (one request
+// at a time is all a recording needs). Throws boost::system::system_error.
 inline boost::beast::http::response<boost::beast::http::string_body>
 forward(const cassette_upstream& up, const received_request& r) {
   namespace http = boost::beast::http;
@@ -158,37 +159,53 @@ forward(const cassette_upstream& up, const received_request& r) {
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::resolver resolver(ioc);
   const auto addresses = resolver.resolve(up.where.host, std::to_string(up.where.port));
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  boost::beast::flat_buffer buffer;
-  if (!up.where.tls) {
-    boost::beast::tcp_stream stream(ioc);
-    stream.connect(addresses);
-    http::write(stream, req);
-    http::read(stream, buffer, parser);
-    boost::system::error_code ignored;
-    stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-    return parser.release();
-  }
   // As the client's transport does: the system's trust store (and the extra
   // CA file), the peer verified, SNI for a host name, and the name (or IP
   // address) checked by OpenSSL as part of the chain.
-  boost::asio::ssl::context tls(boost::asio::ssl::context::tls_client);
-  tls.set_default_verify_paths();
-  if (!up.ca_file.empty())
-    tls.load_verify_file(up.ca_file);
-  tls.set_verify_mode(boost::asio::ssl::verify_peer);
-  boost::beast::ssl_stream<boost::beast::tcp_stream> stream(ioc, tls);
-  if (const auto ec = knobs::detail::expect_tls_host(stream.native_handle(), up.where.host, true))
-    throw boost::system::system_error(ec, "setting the TLS host name");
-  boost::beast::get_lowest_layer(stream).connect(addresses);
-  stream.handshake(boost::asio::ssl::stream_base::client);
-  http::write(stream, req);
-  http::read(stream, buffer, parser);
-  // The answer is whole; a peer that closes without close_notify
-  // (stream_truncated) or any other failure of the goodbye changes nothing.
-  boost::system::error_code ignored;
-  stream.shutdown(ignored);
+  std::optional<boost::asio::ssl::context> tls;
+  if (up.where.tls) {
+    tls.emplace(boost::asio::ssl::context::tls_client);
+    tls->set_default_verify_paths();
+    if (!up.ca_file.empty())
+      tls->load_verify_file(up.ca_file);
+    tls->set_verify_mode(boost::asio::ssl::verify_peer);
+  }
+  // The client's stream type and its operations, run here to the end: the
+  // recording compiles no HTTP or TLS operation of its own but the request's
+  // write.
+  knobs::detail::byte_stream stream(ioc.get_executor(), tls ? &*tls : nullptr);
+  boost::asio::connect(stream.tcp(), addresses);
+  boost::system::error_code ec;
+  const auto done = [&](boost::system::error_code e, std::size_t) { ec = e; };
+  const auto finish = [&] {
+    ioc.restart();
+    ioc.run();
+    if (ec)
+      throw boost::system::system_error(ec);
+  };
+  if (tls) {
+    if (const auto bad =
+            knobs::detail::expect_tls_host(stream.tls().native_handle(), up.where.host, true))
+      throw boost::system::system_error(bad, "setting the TLS host name");
+    stream.async_handshake(
+        boost::asio::ssl::stream_base::client,
+        knobs::detail::byte_stream::handler([&](boost::system::error_code e) { ec = e; },
+                                            ioc.get_executor(), boost::asio::cancellation_slot()));
+    finish();
+  }
+  http::async_write(stream, req,
+                    knobs::detail::byte_stream::io_handler(done, ioc.get_executor(),
+                                                           boost::asio::cancellation_slot()));
+  finish();
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  boost::beast::flat_buffer buffer;
+  http::async_read(stream, buffer, parser,
+                   knobs::detail::byte_stream::io_handler(done, ioc.get_executor(),
+                                                          boost::asio::cancellation_slot()));
+  finish();
+  // The answer is whole (the request asked for `Connection: close`); the
+  // connection closes with the stream, no goodbye needed.
   return parser.release();
 }
 
