@@ -112,6 +112,7 @@
 #include <string>
 #include <vector>
 
+#include "../threads.hpp"
 #include "../tls_fixture.hpp"
 #include "measure.hpp"
 #include "workload.hpp"
@@ -186,15 +187,6 @@ long status_kb(const std::string& key) {
     if (line.rfind(key + ":", 0) == 0)
       return std::atol(line.c_str() + key.size() + 1);
   return -1;
-}
-
-std::size_t thread_count() {
-  std::size_t n = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
-    (void)entry;
-    ++n;
-  }
-  return n;
 }
 
 void read_fully(int fd, char& c) {
@@ -319,21 +311,40 @@ void settle(net::io_context& ioc) {
     quiet = ioc.run_for(std::chrono::milliseconds(1)) == 0 ? quiet + 1 : 0;
 }
 
-figures measure_queue(unsigned short port, int gate, int report) {
+// An async_client with at most `connections` open, sending the lesson's
+// request; `done` and `bad` count its answers, and the wrong ones.
+struct counting_client {
   net::io_context ioc;
-  auto o = knobs_options(port, false, {});
-  o.max_connections = queue_connections;
-  knobs::async_client client{ioc.get_executor(), o};
-  const auto request = bench::lesson_request();
+  knobs::async_client client;
+  const knobs::chat_request request = bench::lesson_request();
   int done = 0;
   int bad = 0;
-  const auto check = [&](std::exception_ptr e, const knobs::chat_completion& c) {
-    if (e || c.text() != canned_text())
-      ++bad;
-    ++done;
-  };
+
+  counting_client(knobs::client_options o, int connections)
+      : client(ioc.get_executor(), with_connections(std::move(o), connections)) {}
+
+  void send() {
+    client.async_create(request, [this](std::exception_ptr e, const knobs::chat_completion& c) {
+      if (e || c.text() != canned_text())
+        ++bad;
+      ++done;
+    });
+  }
+
+  static knobs::client_options with_connections(knobs::client_options o, int connections) {
+    o.max_connections = static_cast<std::size_t>(connections);
+    return o;
+  }
+};
+
+figures measure_queue(unsigned short port, int gate, int report) {
+  counting_client k(knobs_options(port, false, {}), queue_connections);
+  auto& ioc = k.ioc;
+  auto& client = k.client;
+  const auto& done = k.done;
+  const auto& bad = k.bad;
   for (int i = 0; i < queue_connections; ++i)
-    client.async_create(request, check);
+    k.send();
   // The server reports the first body's size when it holds that request;
   // the other 15 connections are accepted by the kernel, not by the blocked
   // server, and their requests written to them.
@@ -344,7 +355,7 @@ figures measure_queue(unsigned short port, int gate, int report) {
   const long heap0 = heap_in_use();
   const long rss0 = rss_bytes();
   for (int i = 0; i < queued_requests; ++i)
-    client.async_create(request, check);
+    k.send();
   settle(ioc);
   const long heap1 = heap_in_use();
   const long rss1 = rss_bytes();
@@ -366,26 +377,19 @@ figures measure_queue(unsigned short port, int gate, int report) {
 // --- per open connection ---
 
 figures knobs_connections(unsigned short port, bool tls, const std::string& ca_file) {
-  net::io_context ioc;
-  auto o = knobs_options(port, tls, ca_file);
-  o.max_connections = open_connections;
-  knobs::async_client client{ioc.get_executor(), o};
-  const auto request = bench::lesson_request();
-  int done = 0;
-  int bad = 0;
-  const auto check = [&](std::exception_ptr e, const knobs::chat_completion& c) {
-    if (e || c.text() != canned_text())
-      ++bad;
-    ++done;
-  };
-  client.async_create(request, check); // the first connection
+  counting_client k(knobs_options(port, tls, ca_file), open_connections);
+  auto& ioc = k.ioc;
+  auto& client = k.client;
+  const auto& done = k.done;
+  const auto& bad = k.bad;
+  k.send(); // the first connection
   ioc.run();
   ioc.restart();
   const long heap0 = heap_in_use();
   const long rss0 = rss_bytes();
   const long openssl0 = openssl_bytes;
   for (int i = 0; i < open_connections; ++i)
-    client.async_create(request, check);
+    k.send();
   ioc.run();
   const long heap1 = heap_in_use();
   const long rss1 = rss_bytes();
@@ -626,17 +630,17 @@ int main(int argc, char** argv) {
   std::size_t threads_before = 0, threads_after = 0, resolver_before = 0, resolver_after = 0;
   {
     knobs::client client{knobs_options(sv.plain, false, {})};
-    threads_before = thread_count();
+    threads_before = threads::count();
     if (client.create(bench::lesson_request()).text() != canned_text())
       wrong("threads: not the canned completion");
-    threads_after = thread_count();
+    threads_after = threads::count();
     net::io_context ioc;
     tcp::resolver resolver(ioc);
-    resolver_before = thread_count();
+    resolver_before = threads::count();
     resolver.async_resolve("127.0.0.1", std::to_string(sv.plain),
                            [](beast::error_code, const tcp::resolver::results_type&) {});
     ioc.run();
-    resolver_after = thread_count();
+    resolver_after = threads::count();
   }
 
   // The gate opens once: the queued row runs once (it is deterministic to

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include "../loopback.hpp"
+#include "../threads.hpp"
 #include "../tls_fixture.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -28,7 +29,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -175,36 +175,22 @@ TEST_CASE("async_create can be awaited in a C++20 coroutine") {
 }
 #endif
 
-namespace {
-
-// The threads of this process now (Linux: the entries of /proc/self/task).
-std::size_t thread_count() {
-  std::size_t n = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
-    (void)entry;
-    ++n;
-  }
-  return n;
-}
-
-} // namespace
-
 TEST_CASE("an IP address is connected to directly; only a name starts the resolver's thread") {
   knobs::local::server server([](const received_request&) { return ok("A city hums at night."); });
   knobs::client_options by_address = options_for(server); // http://127.0.0.1:PORT/v1
   knobs::client direct{by_address};
-  const std::size_t before = thread_count();
+  const std::size_t before = threads::count();
   CHECK(direct.create(lesson_request()).text() == "A city hums at night.");
-  CHECK(thread_count() == before); // no thread of Asio's resolver
+  CHECK(threads::count() == before); // no thread of Asio's resolver
 
   // The control: the same server by name, through the system's resolver,
   // which runs on a thread of its own for as long as the client lives.
   knobs::client_options by_name = by_address;
   by_name.base_url.replace(by_name.base_url.find("127.0.0.1"), 9, "localhost");
   knobs::client named{by_name};
-  const std::size_t before_name = thread_count();
+  const std::size_t before_name = threads::count();
   CHECK(named.create(lesson_request()).text() == "A city hums at night.");
-  CHECK(thread_count() == before_name + 1);
+  CHECK(threads::count() == before_name + 1);
 }
 
 TEST_CASE("100 sequential requests reuse one keep-alive connection") {
