@@ -70,8 +70,6 @@ public:
     }
   }
 
-  std::size_t size() const noexcept { return kept_.size(); }
-
 private:
   // Enough for the tickets of a few connections made at once; the oldest go.
   static constexpr std::size_t capacity = 4;

@@ -695,11 +695,9 @@ struct exchange {
   std::shared_ptr<client_state> client;
   // The request as sent: the client's head with this body's Content-Length,
   // and the body. The head is written once a connection is in hand
-  // (client_state::write_head): a request queued behind max_connections
-  // holds its body, not a copy of the head too.
+  // (client_state::write_head; empty until then): a request queued behind
+  // max_connections holds its body, not a copy of the head too.
   std::string request_head;
-  bool head_written = false;
-  request_kind kind = request_kind::create;
   std::shared_ptr<const request_overrides> overrides; // a with_options client's, if any
   std::string body;
   const std::string no_body; // the CONNECT request's
@@ -924,7 +922,6 @@ public:
     }
     const request_options* o = extra ? &extra->options : nullptr;
     x->listing = kind == request_kind::list_models;
-    x->kind = kind;
     x->overrides = extra;
     if (logging(log_level::info))
       x->log_url = x->listing ? loggable_url(o, kind) : extra ? extra->log_url : log_url_;
@@ -944,14 +941,13 @@ public:
   // when it has one of its own (extra fields or query parameters), otherwise
   // the client's, with the body's Content-Length.
   void write_head(exchange& x) const {
-    if (x.head_written)
+    if (!x.request_head.empty())
       return;
-    x.head_written = true;
     const request_overrides* extra = x.overrides.get();
     const bool own = extra && !extra->json_head.empty();
     if (x.listing) { // rare: its head is made each time
-      x.request_head =
-          request_head(options_, endpoint_, x.kind, proxy(), extra ? &extra->options : nullptr);
+      x.request_head = request_head(options_, endpoint_, request_kind::list_models, proxy(),
+                                    extra ? &extra->options : nullptr);
       return;
     }
     if (x.streaming)
@@ -973,7 +969,7 @@ public:
     x->tunnel.reset();
     x->streaming = false;
     x->listing = false;
-    x->head_written = false;
+    x->request_head.clear();
     x->overrides.reset();
     x->reused = false;
     x->connected = false;
