@@ -261,6 +261,14 @@ KNOBS_DECL result<chat_completion> try_parse_chat_completion(std::string_view bo
 /// `try_parse_chat_completion`.
 KNOBS_DECL chat_completion parse_chat_completion(std::string_view body);
 
+namespace detail {
+// `try_parse_chat_completion` into `out`, a default-constructed completion:
+// the client reads an answer where it hands it over instead of moving it
+// there. Returns what is wrong with the body, or nothing.
+KNOBS_DECL std::optional<error_info> parse_chat_completion_into(std::string_view body,
+                                                                chat_completion& out);
+} // namespace detail
+
 } // namespace knobs
 
 #ifdef KNOBS_HEADER_ONLY

@@ -10,7 +10,10 @@
 
 #include <charconv>
 #include <clocale>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -703,6 +706,106 @@ TEST_CASE("real numbers are written as the shortest text that reads back exactly
   CHECK(knobs::to_json(minimal().min_p(1e-7)) == minimal_with(R"(,"min_p":1e-07)"));
 }
 
+TEST_CASE("a number is written as std::to_chars writes it, by the short path or not") {
+  // append_number takes a short path for values with up to four decimals;
+  // it must write the very text std::to_chars writes, which golden files and
+  // users' tests compare byte for byte.
+  const auto to_chars_text = [](double v) {
+    char buf[32];
+    return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+  };
+  const auto ours = [](double v) {
+    std::string out;
+    knobs::detail::append_number(out, v);
+    return out;
+  };
+  std::size_t checked = 0;
+  std::size_t different = 0;
+  std::size_t short_path = 0;
+  const auto check = [&](double v) {
+    std::string probe;
+    short_path += knobs::detail::append_few_decimals(probe, v) ? 1 : 0;
+    ++checked;
+    if (ours(v) != to_chars_text(v)) {
+      if (++different <= 5)
+        CHECK(ours(v) == to_chars_text(v));
+    }
+  };
+  // Every m / 10^k up to 6 decimals, around the short path's edges too
+  // (1e-3, 1e7, where scientific notation gets shorter: 1e+06, 0.0001), with
+  // the doubles on either side of each.
+  static constexpr double scale[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+  for (const double p : scale)
+    for (std::int64_t m = -3000; m <= 3000; ++m)
+      for (const double f : {1.0, 1e3, 1e6, 1e9}) {
+        const double v = static_cast<double>(m) * f / p;
+        check(v);
+        check(std::nextafter(v, 1e300));
+        check(std::nextafter(v, -1e300));
+      }
+  for (double v = 1e-3; v < 2e7; v *= 1.0001)
+    check(v);
+  // Doubles of every exponent the short path takes, from their bits.
+  std::uint64_t bits = 0x9E3779B97F4A7C15u;
+  for (int i = 0; i < 200000; ++i) {
+    bits ^= bits << 13;
+    bits ^= bits >> 7;
+    bits ^= bits << 17;
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    int exponent = 0;
+    if (std::isfinite(v))
+      check(std::ldexp(std::frexp(v, &exponent), static_cast<int>(bits % 36) - 12));
+  }
+  CHECK(different == 0);
+  CHECK(checked > 900000);
+  CHECK(short_path > 100000); // the short path is what was tested
+  std::string probe;
+  CHECK(knobs::detail::append_few_decimals(probe, 0.7));
+  CHECK(probe == "0.7");
+  CHECK_FALSE(knobs::detail::append_few_decimals(probe, 1e6)); // "1e+06" is shorter
+  CHECK_FALSE(knobs::detail::append_few_decimals(probe, 0.1 + 0.2));
+}
+
+TEST_CASE("the writer escapes a character wherever it stands in a string") {
+  // The writer scans eight bytes at a time: put each character that needs an
+  // escape, and some that do not, at every offset of strings of many lengths.
+  const auto escaped = [](const std::string& s) {
+    std::string out = "\"";
+    for (const char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c == '"')
+        out += "\\\"";
+      else if (c == '\\')
+        out += "\\\\";
+      else if (c == '\n')
+        out += "\\n";
+      else if (c == '\t')
+        out += "\\t";
+      else if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else
+        out += ch;
+    }
+    return out + "\"";
+  };
+  std::size_t wrong = 0;
+  for (const char special : {'"', '\\', '\n', '\t', '\x01', '\x1f', '\0', ' ', '\x7f', '\xc3'})
+    for (std::size_t length = 1; length <= 24; ++length)
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string s(length, 'a');
+        s[at] = special;
+        std::string out;
+        knobs::detail::json_writer w(out);
+        w.string(s);
+        if (out != escaped(s) && ++wrong <= 5)
+          CHECK(out == escaped(s));
+      }
+  CHECK(wrong == 0);
+}
+
 TEST_CASE("JSON doubles that happen to be integral keep a .0; integers stay integers") {
   CHECK(write(1.0) == "1.0");
   CHECK(write(-3.0) == "-3.0");
@@ -802,6 +905,12 @@ TEST_CASE("the UTF-8 check rejects overlong forms, surrogates, truncation and > 
   CHECK(find_invalid_utf8("\xe2\x98") == 0);         // truncated
   CHECK(find_invalid_utf8("\xe2\x28\xa1") == 0);     // bad second byte
   CHECK(find_invalid_utf8("\xf0\x9f\x8c\x28") == 0); // bad fourth byte
+  // After runs of ASCII, which the check takes eight bytes at a time.
+  CHECK(find_invalid_utf8("plain ascii, a little longer") == ok);
+  CHECK(find_invalid_utf8("0123456789abcdef\x80") == 16);
+  CHECK(find_invalid_utf8("0123456\x80") == 7);
+  CHECK(find_invalid_utf8("01234567\xc3\xa9 and more ascii\xff") == 25);
+  CHECK(find_invalid_utf8("0123456\xc3\xa9 and more") == ok);
 }
 
 TEST_CASE("to_json writes the same bytes under the de_DE.UTF-8 locale") {

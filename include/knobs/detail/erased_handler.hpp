@@ -56,15 +56,27 @@ public:
   executor_type get_executor() const noexcept { return executor_; }
   cancellation_slot_type get_cancellation_slot() const noexcept { return slot_; }
 
-  // Calls the handler, once.
-  void operator()(Args... args) {
+  // Calls the handler, once. An argument given as an rvalue of its type in
+  // the signature passes through by reference; any other is converted first.
+  template <class... A> void operator()(A&&... args) {
+    static_assert(sizeof...(A) == sizeof...(Args), "the handler's signature takes other arguments");
     std::unique_ptr<callable> f = std::move(f_);
-    f->call(std::move(args)...);
+    f->call(pass<Args>(std::forward<A>(args))...);
   }
 
 private:
-  // The arguments pass through by reference: a completion is moved once
-  // into operator()'s parameter, not once more per layer.
+  // `a` as the `T&&` that callable::call takes: itself when it is an rvalue of
+  // type T (or T is an lvalue reference), else a T made from it (a temporary that lives until the
+  // call returns). So a completion is moved once, into the handler, not once more per layer.
+  template <class T, class U> static decltype(auto) pass(U&& a) {
+    if constexpr (std::is_lvalue_reference_v<T>)
+      return static_cast<T>(a);
+    else if constexpr (std::is_same_v<U, std::remove_reference_t<T>>)
+      return static_cast<std::remove_reference_t<T>&&>(a);
+    else
+      return std::remove_cv_t<std::remove_reference_t<T>>(std::forward<U>(a));
+  }
+
   struct callable {
     virtual ~callable() = default;
     virtual void call(Args&&... args) = 0;

@@ -319,7 +319,7 @@ public:
   template <class Object> void read(const Object& o, std::string_view key, std::string& out) {
     if (const boost::json::value* v = find(o, key)) {
       if (v->is_string())
-        out = to_std_string(v->get_string());
+        out.assign(v->get_string().data(), v->get_string().size());
       else
         expected(key, "string", *v);
     }
@@ -330,7 +330,7 @@ public:
   void read(const Object& o, std::string_view key, std::optional<std::string>& out) {
     if (const boost::json::value* v = find(o, key)) {
       if (v->is_string())
-        out = to_std_string(v->get_string());
+        out.emplace(v->get_string().data(), v->get_string().size());
       else if (!v->is_null())
         expected(key, "string or null", *v);
     }

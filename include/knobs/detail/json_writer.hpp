@@ -17,10 +17,12 @@
 
 #include <boost/json/value.hpp>
 
+#include <cassert>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,12 +31,68 @@
 namespace knobs {
 namespace detail {
 
+// Eight bytes of text as one word, for the scans below.
+inline std::uint64_t load8(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+inline constexpr std::uint64_t low_bits = 0x0101010101010101u;
+inline constexpr std::uint64_t high_bits = 0x8080808080808080u;
+
+// Whether one of the eight bytes in w is one a JSON string cannot hold as it
+// is: a control character, `"` or `\`. Such a byte (below 0x20, or equal to
+// the byte compared with) sets the high bit of its byte in the result; the
+// bytes at and above 0x80, UTF-8's, never do.
+inline bool json_escape_in(std::uint64_t w) noexcept {
+  const auto zero_byte = [](std::uint64_t x) { return (x - low_bits) & ~x & high_bits; };
+  return (((w - 0x20 * low_bits) & ~w & high_bits) | zero_byte(w ^ ('"' * low_bits)) |
+          zero_byte(w ^ ('\\' * low_bits))) != 0;
+}
+
+inline bool json_escape_byte(char ch) noexcept {
+  const auto c = static_cast<unsigned char>(ch);
+  return c < 0x20 || c == '"' || c == '\\';
+}
+
+// Whether `s` needs no escape in a JSON string: eight bytes at a time, the
+// last eight overlapping the ones before when the length is no multiple of 8.
+inline bool json_plain(std::string_view s) noexcept {
+  const std::size_t n = s.size();
+  if (n < 8) {
+    for (const char c : s)
+      if (json_escape_byte(c))
+        return false;
+    return true;
+  }
+  for (std::size_t i = 0; i + 8 <= n; i += 8)
+    if (json_escape_in(load8(s.data() + i)))
+      return false;
+  return n % 8 == 0 || !json_escape_in(load8(s.data() + n - 8));
+}
+
+// The length of the start of `s` that a JSON string holds as it is.
+inline std::size_t json_plain_prefix(std::string_view s) noexcept {
+  std::size_t i = 0;
+  for (; s.size() - i >= 8; i += 8)
+    if (json_escape_in(load8(s.data() + i)))
+      break;
+  while (i < s.size() && !json_escape_byte(s[i]))
+    ++i;
+  return i;
+}
+
 // The offset of the first byte that does not start a well-formed UTF-8 sequence
 // (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), or npos.
 inline std::size_t find_invalid_utf8(std::string_view s) noexcept {
   std::size_t i = 0;
   const std::size_t n = s.size();
   while (i < n) {
+    // ASCII, the usual text, eight bytes at a time.
+    if (n - i >= 8 && (load8(s.data() + i) & high_bits) == 0) {
+      i += 8;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       ++i;
@@ -157,7 +215,7 @@ inline void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   // Most text needs no escape: copy runs of plain bytes in one append.
   std::size_t plain = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  for (std::size_t i = json_plain_prefix(s); i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\')
       continue;
@@ -206,7 +264,7 @@ inline void append_json_real(std::string& out, double v) {
                    "cannot write " + format_number(v) + " as JSON: JSON numbers must be finite"));
   const auto start = out.size();
   append_number(out, v);
-  if (out.find_first_of(".e", start) == std::string::npos)
+  if (std::string_view(out).substr(start).find_first_of(".e") == std::string_view::npos)
     out += ".0";
 }
 
@@ -234,15 +292,21 @@ public:
   }
 
   // An object key; the next call writes its value.
-  void key(std::string_view k) {
-    separate();
-    append_json_string(out_, k);
-    out_ += ':';
+  void key(std::string_view k) { quoted(k, ':'); }
+
+  // A key of knobs' own (an API field's name, a literal), which needs no
+  // escape: written without looking for one.
+  void plain_key(std::string_view k) {
+    assert(json_plain(k));
+    if (k.size() <= short_text)
+      put_short(k, ':');
+    else
+      key(k);
   }
+  template <std::size_t N> void key(const char (&k)[N]) { plain_key(std::string_view(k, N - 1)); }
 
   void string(std::string_view s) {
-    separate();
-    append_json_string(out_, s);
+    quoted(s, '\0');
     need_comma_ = true;
   }
   void boolean(bool b) {
@@ -259,7 +323,7 @@ public:
     separate();
     char buf[24];
     const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out_.append(buf, r.ptr);
+    out_.append(buf, static_cast<std::size_t>(r.ptr - buf));
     need_comma_ = true;
   }
   // Throws request_error for NaN or infinity (see append_json_real).
@@ -311,6 +375,39 @@ public:
   }
 
 private:
+  // The comma that is due, `s` as a JSON string and `after` (unless '\0'): in
+  // one append when `s` is short and needs no escape, as keys and most values
+  // are.
+  void quoted(std::string_view s, char after) {
+    if (s.size() <= short_text && json_plain(s))
+      return put_short(s, after);
+    if (need_comma_)
+      out_ += ',';
+    need_comma_ = false;
+    append_json_string(out_, s);
+    if (after != '\0')
+      out_ += after;
+  }
+
+  // The same for a short `s` that needs no escape.
+  void put_short(std::string_view s, char after) {
+    char buf[short_text + 4];
+    char* p = buf;
+    if (need_comma_)
+      *p++ = ',';
+    need_comma_ = false;
+    *p++ = '"';
+    if (!s.empty())
+      std::memcpy(p, s.data(), s.size());
+    p += s.size();
+    *p++ = '"';
+    if (after != '\0')
+      *p++ = after;
+    out_.append(buf, static_cast<std::size_t>(p - buf));
+  }
+
+  static constexpr std::size_t short_text = 60;
+
   // A comma is due before anything that follows a complete value; never right
   // after '{', '[' or a key.
   void separate() {

@@ -37,24 +37,34 @@ inline void read_members(json_reader& r, const boost::json::object& o, choice_lo
 }
 
 inline void read_members(json_reader& r, const boost::json::object& o, usage::prompt_details& out) {
-  r.read(o, "cached_tokens", out.cached_tokens);
-  r.read(o, "audio_tokens", out.audio_tokens);
+  static constexpr std::array<std::string_view, 2> keys{"cached_tokens", "audio_tokens"};
+  const auto m = json_reader::members(o, keys);
+  r.read(m[0], keys[0], out.cached_tokens);
+  r.read(m[1], keys[1], out.audio_tokens);
 }
 
 inline void read_members(json_reader& r, const boost::json::object& o,
                          usage::completion_details& out) {
-  r.read(o, "reasoning_tokens", out.reasoning_tokens);
-  r.read(o, "audio_tokens", out.audio_tokens);
-  r.read(o, "accepted_prediction_tokens", out.accepted_prediction_tokens);
-  r.read(o, "rejected_prediction_tokens", out.rejected_prediction_tokens);
+  static constexpr std::array<std::string_view, 4> keys{"reasoning_tokens", "audio_tokens",
+                                                        "accepted_prediction_tokens",
+                                                        "rejected_prediction_tokens"};
+  const auto m = json_reader::members(o, keys);
+  r.read(m[0], keys[0], out.reasoning_tokens);
+  r.read(m[1], keys[1], out.audio_tokens);
+  r.read(m[2], keys[2], out.accepted_prediction_tokens);
+  r.read(m[3], keys[3], out.rejected_prediction_tokens);
 }
 
 inline void read_members(json_reader& r, const boost::json::object& o, usage& out) {
-  r.read(o, "prompt_tokens", out.prompt_tokens);
-  r.read(o, "completion_tokens", out.completion_tokens);
-  r.read(o, "total_tokens", out.total_tokens);
-  r.read(o, "prompt_tokens_details", out.prompt_tokens_details);
-  r.read(o, "completion_tokens_details", out.completion_tokens_details);
+  static constexpr std::array<std::string_view, 5> keys{"prompt_tokens", "completion_tokens",
+                                                        "total_tokens", "prompt_tokens_details",
+                                                        "completion_tokens_details"};
+  const auto m = json_reader::members(o, keys);
+  r.read(m[0], keys[0], out.prompt_tokens);
+  r.read(m[1], keys[1], out.completion_tokens);
+  r.read(m[2], keys[2], out.total_tokens);
+  r.read(m[3], keys[3], out.prompt_tokens_details);
+  r.read(m[4], keys[4], out.completion_tokens_details);
 }
 
 inline void read_members(json_reader& r, const boost::json::object& o, tool_call& out) {
@@ -110,12 +120,12 @@ inline void read_members(json_reader& r, const boost::json::object& o, choice& o
 
 } // namespace detail
 
-result<chat_completion> try_parse_chat_completion(std::string_view body) {
+std::optional<error_info> detail::parse_chat_completion_into(std::string_view body,
+                                                             chat_completion& out) {
   result<boost::json::object> parsed = detail::parse_json_object(body);
   if (!parsed)
     return parsed.error();
 
-  chat_completion out;
   detail::adopt(out.raw, std::move(*parsed));
   const boost::json::object& o = out.raw;
   detail::json_reader r;
@@ -137,6 +147,13 @@ result<chat_completion> try_parse_chat_completion(std::string_view body) {
   r.read(m[7], keys[7], out.usage);
   if (r.failed())
     return r.take_error();
+  return std::nullopt;
+}
+
+result<chat_completion> try_parse_chat_completion(std::string_view body) {
+  chat_completion out;
+  if (auto e = detail::parse_chat_completion_into(body, out))
+    return std::move(*e);
   return out;
 }
 

@@ -467,7 +467,8 @@ std::string detail::write_request(const chat_request& r, const renames* as,
   std::string out;
   out.reserve(256);
   detail::json_writer w(out);
-  // A top-level field's key, under the server's spelling when it has one.
+  // A top-level field's key (a literal here: nothing to escape), under the
+  // server's spelling when its profile has one (a profile may be a user's).
   const auto key = [&](std::string_view k) {
     if (keys)
       keys->emplace_back(k);
@@ -475,7 +476,7 @@ std::string detail::write_request(const chat_request& r, const renames* as,
       for (const auto& [ours, theirs] : *as)
         if (ours == k)
           return w.key(theirs);
-    w.key(k);
+    w.plain_key(k);
   };
   w.begin_object();
   w.key("model");

@@ -92,7 +92,10 @@ private:
   std::shared_ptr<stream_state> s_;
 };
 
-using request_handler = erased_handler<void(std::exception_ptr, request_result)>;
+// The result passes by reference, from the operation's frame to the part the
+// caller's handler takes: a completion is moved once on its way, into the
+// blocking call's outcome or the async caller's handler.
+using request_handler = erased_handler<void(std::exception_ptr, request_result&&)>;
 
 // Starts the one request_op, completing `handler` with the part of the result
 // that `pick` takes.
@@ -107,7 +110,7 @@ void start_request(std::shared_ptr<client_state> state, prepared_request request
         std::move(handler)(std::move(e), pick(r));
       },
       std::move(handler_ex), slot);
-  boost::asio::async_compose<request_handler, void(std::exception_ptr, request_result)>(
+  boost::asio::async_compose<request_handler, void(std::exception_ptr, request_result &&)>(
       request_op(std::move(state), std::move(request.body), std::move(request.rejected), kind,
                  request.options, request.blocking),
       h, std::move(ex));
@@ -116,7 +119,7 @@ void start_request(std::shared_ptr<client_state> state, prepared_request request
 void start_create(std::shared_ptr<client_state> state, prepared_request request,
                   create_handler handler) {
   start_request(std::move(state), std::move(request), request_kind::create, std::move(handler),
-                [](request_result& r) { return std::move(r.completion); });
+                [](request_result& r) -> chat_completion&& { return std::move(r.completion); });
 }
 
 void start_models(std::shared_ptr<client_state> state,
@@ -124,13 +127,14 @@ void start_models(std::shared_ptr<client_state> state,
   prepared_request request;
   request.options = std::move(options);
   start_request(std::move(state), std::move(request), request_kind::list_models, std::move(handler),
-                [](request_result& r) { return std::move(r.models); });
+                [](request_result& r) -> std::vector<model_info>&& { return std::move(r.models); });
 }
 
 void start_open(std::shared_ptr<client_state> state, prepared_request request,
                 open_handler handler) {
-  start_request(std::move(state), std::move(request), request_kind::stream, std::move(handler),
-                [](request_result& r) { return std::move(r.stream); });
+  start_request(
+      std::move(state), std::move(request), request_kind::stream, std::move(handler),
+      [](request_result& r) -> std::shared_ptr<stream_state>&& { return std::move(r.stream); });
 }
 
 void start_stream(std::shared_ptr<client_state> state, prepared_request request,

@@ -1177,7 +1177,7 @@ struct stream_state {
   // The stream ended as HTTP says it should: the connection may be reused.
   void release() {
     if (conn) {
-      if (parser->get().keep_alive() && !conn->has_leftover())
+      if (parser->keep_alive() && !conn->has_leftover())
         client->give_back(std::move(conn));
       else
         client->closed(std::move(conn), true);
@@ -1211,7 +1211,7 @@ struct request_result {
 };
 
 // Sends one chat-completion request, retrying as the options say, and
-// completes with void(std::exception_ptr, request_result). Unless
+// completes with void(std::exception_ptr, request_result&&). Unless
 // `streaming`, it reads the whole response into the result's completion;
 // otherwise it reads the response's head and completes with the result's
 // stream, positioned at the start of the body: retries happen only before
@@ -1447,7 +1447,7 @@ private:
             if (c.logging(log_level::debug))
               log_response(s, res, res.body());
           }
-          if (res.keep_alive() && !s.conn->has_leftover())
+          if (s.parser->keep_alive() && !s.conn->has_leftover())
             c.give_back(std::move(s.conn));
           else
             c.closed(std::move(s.conn), true);
@@ -1895,11 +1895,13 @@ private:
   template <class Self> void finish(Self& self, const response& res) {
     if (s_->listing)
       return finish_list(self, res);
-    auto parsed = try_parse_chat_completion(res.body());
-    if (!parsed) {
+    // The completion is read where the handler takes it from: not moved
+    // there, and its `raw` keeps the arena it was parsed into.
+    request_result out;
+    if (std::optional<error_info> bad = parse_chat_completion_into(res.body(), out.completion)) {
       // Which server, what it said the body is, why it is no completion, and
       // the body's start once (a body that is not JSON is quoted already).
-      error_info e = parsed.error();
+      error_info e = std::move(*bad);
       const std::string type(res[boost::beast::http::field::content_type]);
       const std::string body = snippet(res.body());
       std::string message =
@@ -1914,10 +1916,6 @@ private:
       return complete(self, std::move(e));
     }
     log_attempt("");
-    // Constructed from the parsed completion, not assigned to: its `raw`
-    // keeps the arena it was parsed into (Boost.JSON's move assignment
-    // keeps the target's storage, so it would copy the tree node by node).
-    request_result out{std::move(*parsed), nullptr, {}};
     out.completion.request_id = std::string(res["x-request-id"]);
     out.completion.retries = s_->retries;
     release();
