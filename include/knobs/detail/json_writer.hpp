@@ -37,17 +37,17 @@ inline std::uint64_t load8(const char* p) noexcept {
   std::memcpy(&w, p, sizeof w);
   return w;
 }
-inline constexpr std::uint64_t low_bits = 0x0101010101010101u;
-inline constexpr std::uint64_t high_bits = 0x8080808080808080u;
+inline constexpr std::uint64_t byte_low_bits = 0x0101010101010101u;
+inline constexpr std::uint64_t byte_high_bits = 0x8080808080808080u;
 
 // Whether one of the eight bytes in w is one a JSON string cannot hold as it
 // is: a control character, `"` or `\`. Such a byte (below 0x20, or equal to
 // the byte compared with) sets the high bit of its byte in the result; the
 // bytes at and above 0x80, UTF-8's, never do.
 inline bool json_escape_in(std::uint64_t w) noexcept {
-  const auto zero_byte = [](std::uint64_t x) { return (x - low_bits) & ~x & high_bits; };
-  return (((w - 0x20 * low_bits) & ~w & high_bits) | zero_byte(w ^ ('"' * low_bits)) |
-          zero_byte(w ^ ('\\' * low_bits))) != 0;
+  const auto zero_byte = [](std::uint64_t x) { return (x - byte_low_bits) & ~x & byte_high_bits; };
+  return (((w - 0x20 * byte_low_bits) & ~w & byte_high_bits) |
+          zero_byte(w ^ ('"' * byte_low_bits)) | zero_byte(w ^ ('\\' * byte_low_bits))) != 0;
 }
 
 inline bool json_escape_byte(char ch) noexcept {
@@ -89,7 +89,7 @@ inline std::size_t find_invalid_utf8(std::string_view s) noexcept {
   const std::size_t n = s.size();
   while (i < n) {
     // ASCII, the usual text, eight bytes at a time.
-    if (n - i >= 8 && (load8(s.data() + i) & high_bits) == 0) {
+    if (n - i >= 8 && (load8(s.data() + i) & byte_high_bits) == 0) {
       i += 8;
       continue;
     }
@@ -303,6 +303,7 @@ public:
     else
       key(k);
   }
+  // A literal key, `w.key("model")`: one of knobs' own.
   template <std::size_t N> void key(const char (&k)[N]) { plain_key(std::string_view(k, N - 1)); }
 
   void string(std::string_view s) {
