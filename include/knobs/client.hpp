@@ -76,22 +76,36 @@ using models_handler = erased_handler<void(std::exception_ptr, std::vector<model
 class chunk_function {
 public:
   template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, chunk_function>>>
-  explicit chunk_function(F&& f)
-      : f_(std::make_unique<holder<std::decay_t<F>>>(std::forward<F>(f))) {}
+  explicit chunk_function(F&& f) : f_(new holder<std::decay_t<F>>(std::forward<F>(f))) {}
 
-  void operator()(const chat_chunk& chunk) { f_->call(chunk); }
+  void operator()(const chat_chunk& chunk) { f_->ops->call(f_.get(), chunk); }
 
 private:
+  // A table of function pointers, not virtual functions, as in
+  // erased_handler: GCC compiles every override a reachable virtual call may
+  // reach.
+  struct callable;
+  struct operations {
+    void (*call)(callable* self, const chat_chunk& chunk);
+    void (*destroy)(callable* self) noexcept;
+  };
   struct callable {
-    virtual ~callable() = default;
-    virtual void call(const chat_chunk& chunk) = 0;
+    const operations* ops;
+  };
+  struct deleter {
+    void operator()(callable* c) const noexcept { c->ops->destroy(c); }
   };
   template <class F> struct holder final : callable {
-    template <class G> explicit holder(G&& g) : f(std::forward<G>(g)) {}
-    void call(const chat_chunk& chunk) override { f(chunk); }
+    static void call_f(callable* self, const chat_chunk& chunk) {
+      static_cast<holder*>(self)->f(chunk);
+    }
+    static void destroy_holder(callable* self) noexcept { delete static_cast<holder*>(self); }
+    static constexpr operations table{&call_f, &destroy_holder};
+
+    template <class G> explicit holder(G&& g) : callable{&table}, f(std::forward<G>(g)) {}
     F f;
   };
-  std::unique_ptr<callable> f_;
+  std::unique_ptr<callable, deleter> f_;
 };
 
 // The compiled operations under async_client's templates.

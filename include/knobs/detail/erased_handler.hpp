@@ -41,14 +41,14 @@ public:
   erased_handler(Handler&& handler, const executor_type& fallback)
       : executor_(boost::asio::get_associated_executor(handler, fallback)),
         slot_(boost::asio::get_associated_cancellation_slot(handler)),
-        f_(std::make_unique<holder<std::decay_t<Handler>>>(std::forward<Handler>(handler))) {}
+        f_(new holder<std::decay_t<Handler>>(std::forward<Handler>(handler))) {}
 
   // `f` is called in place of a handler whose associated executor and
   // cancellation slot are `ex` and `slot` (an adapter around that handler).
   template <class F>
   erased_handler(F&& f, executor_type ex, cancellation_slot_type slot)
-      : executor_(std::move(ex)), slot_(slot),
-        f_(std::make_unique<holder<std::decay_t<F>>>(std::forward<F>(f))) {}
+      : executor_(std::move(ex)), slot_(slot), f_(new holder<std::decay_t<F>>(std::forward<F>(f))) {
+  }
 
   erased_handler(erased_handler&&) noexcept = default;
   erased_handler& operator=(erased_handler&&) noexcept = default;
@@ -60,14 +60,15 @@ public:
   // the signature passes through by reference; any other is converted first.
   template <class... A> void operator()(A&&... args) {
     static_assert(sizeof...(A) == sizeof...(Args), "the handler's signature takes other arguments");
-    std::unique_ptr<callable> f = std::move(f_);
-    f->call(pass<Args>(std::forward<A>(args))...);
+    std::unique_ptr<callable, deleter> f = std::move(f_);
+    f->ops->call(f.get(), pass<Args>(std::forward<A>(args))...);
   }
 
 private:
-  // `a` as the `T&&` that callable::call takes: itself when it is an rvalue of
-  // type T (or T is an lvalue reference), else a T made from it (a temporary that lives until the
-  // call returns). So a completion is moved once, into the handler, not once more per layer.
+  // `a` as the `T&&` that the handler is called with: itself when it is an
+  // rvalue of type T (or T is an lvalue reference), else a T made from it (a
+  // temporary that lives until the call returns). So a completion is moved
+  // once, into the handler, not once more per layer.
   template <class T, class U> static decltype(auto) pass(U&& a) {
     if constexpr (std::is_lvalue_reference_v<T>)
       return static_cast<T>(a);
@@ -77,19 +78,36 @@ private:
       return std::remove_cv_t<std::remove_reference_t<T>>(std::forward<U>(a));
   }
 
+  // A table of function pointers per handler type, not virtual functions:
+  // GCC compiles every override that a reachable virtual call may reach (to
+  // devirtualize it), so with virtual functions each file that completes an
+  // erased handler compiled every handler type its headers name (the tool
+  // runner's, the streams'...) and all they call, used or not.
+  struct callable;
+  struct operations {
+    void (*call)(callable* self, Args&&... args);
+    void (*destroy)(callable* self) noexcept;
+  };
   struct callable {
-    virtual ~callable() = default;
-    virtual void call(Args&&... args) = 0;
+    const operations* ops;
+  };
+  struct deleter {
+    void operator()(callable* c) const noexcept { c->ops->destroy(c); }
   };
   template <class Handler> struct holder final : callable {
-    template <class H> explicit holder(H&& h) : handler(std::forward<H>(h)) {}
-    void call(Args&&... args) override { std::move(handler)(std::move(args)...); }
+    static void call_handler(callable* self, Args&&... args) {
+      std::move(static_cast<holder*>(self)->handler)(std::move(args)...);
+    }
+    static void destroy_holder(callable* self) noexcept { delete static_cast<holder*>(self); }
+    static constexpr operations table{&call_handler, &destroy_holder};
+
+    template <class H> explicit holder(H&& h) : callable{&table}, handler(std::forward<H>(h)) {}
     Handler handler;
   };
 
   executor_type executor_;
   cancellation_slot_type slot_;
-  std::unique_ptr<callable> f_;
+  std::unique_ptr<callable, deleter> f_;
 };
 
 } // namespace detail

@@ -101,7 +101,8 @@ using request_handler = erased_handler<void(std::exception_ptr, request_result&&
 // that `pick` takes.
 template <class Handler, class Pick>
 void start_request(std::shared_ptr<client_state> state, prepared_request request, request_kind kind,
-                   Handler handler, Pick pick) {
+                   Handler handler, Pick pick, request_op::list_reader read_list = nullptr,
+                   request_op::stream_opener open_stream = nullptr) {
   auto ex = state->executor();
   auto handler_ex = handler.get_executor();
   auto slot = handler.get_cancellation_slot();
@@ -112,7 +113,7 @@ void start_request(std::shared_ptr<client_state> state, prepared_request request
       std::move(handler_ex), slot);
   boost::asio::async_compose<request_handler, void(std::exception_ptr, request_result &&)>(
       request_op(std::move(state), std::move(request.body), std::move(request.rejected), kind,
-                 request.options, request.blocking),
+                 request.options, request.blocking, read_list, open_stream),
       h, std::move(ex));
 }
 
@@ -126,15 +127,18 @@ void start_models(std::shared_ptr<client_state> state,
                   std::shared_ptr<const request_overrides> options, models_handler handler) {
   prepared_request request;
   request.options = std::move(options);
-  start_request(std::move(state), std::move(request), request_kind::list_models, std::move(handler),
-                [](request_result& r) -> std::vector<model_info>&& { return std::move(r.models); });
+  start_request(
+      std::move(state), std::move(request), request_kind::list_models, std::move(handler),
+      [](request_result& r) -> std::vector<model_info>&& { return std::move(r.models); },
+      &request_op::list_result);
 }
 
 void start_open(std::shared_ptr<client_state> state, prepared_request request,
                 open_handler handler) {
   start_request(
       std::move(state), std::move(request), request_kind::stream, std::move(handler),
-      [](request_result& r) -> std::shared_ptr<stream_state>&& { return std::move(r.stream); });
+      [](request_result& r) -> std::shared_ptr<stream_state>&& { return std::move(r.stream); },
+      nullptr, &request_op::stream_result);
 }
 
 void start_stream(std::shared_ptr<client_state> state, prepared_request request,

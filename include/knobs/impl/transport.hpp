@@ -1217,13 +1217,33 @@ struct request_result {
 // stream, positioned at the start of the body: retries happen only before
 // that point. One class for both, so that it is compiled once.
 class request_op : boost::asio::coroutine {
+  using response = boost::beast::http::response<boost::beast::http::string_body>;
+
 public:
+  // What a model list's answer and an event stream's head become: the
+  // result, or (for the list) why there is none. Only start_models and
+  // start_open name them (list_result, stream_result), through these
+  // pointers, so a program that only creates completions does not compile
+  // the list's reading or the stream's opening.
+  using list_reader = std::optional<error_info> (*)(request_op& op, const response& res,
+                                                    request_result& out);
+  using stream_opener = void (*)(request_op& op, request_result& out);
+
   request_op(std::shared_ptr<client_state> state, std::string body,
              std::optional<error_info> rejected, request_kind kind,
-             const std::shared_ptr<const request_overrides>& extra, bool blocking = false)
-      : s_(state->take_exchange(std::move(body), std::move(rejected), kind, extra)) {
+             const std::shared_ptr<const request_overrides>& extra, bool blocking = false,
+             list_reader read_list = nullptr, stream_opener open_stream = nullptr)
+      : s_(state->take_exchange(std::move(body), std::move(rejected), kind, extra)),
+        read_list_(read_list), open_stream_(open_stream) {
     s_->blocking = blocking;
   }
+
+  static std::optional<error_info> list_result(request_op& op, const response& res,
+                                               request_result& out) {
+    return op.finish_list(res, out);
+  }
+
+  static void stream_result(request_op& op, request_result& out) { op.open_stream(out); }
 
   // The first call is the initiation (a later one without arguments resumes
   // after a post); every other call is a handler's. What happens in the
@@ -1415,8 +1435,11 @@ private:
         s.head_at = std::chrono::steady_clock::now();
         if (s.head->get().result_int() == 101)
           return complete(self, switched_protocols());
-        if (s.streaming && is_event_stream(s.head->get()))
-          return open_stream(self);
+        if (s.streaming && is_event_stream(s.head->get())) {
+          request_result out;
+          open_stream_(*this, out);
+          return self.complete(std::exception_ptr(), std::move(out));
+        }
         // A completion, an error, or a server that ignored `stream`: the
         // whole body.
         s.parser.emplace(std::move(*s.head));
@@ -1537,8 +1560,6 @@ private:
   }
 
 private:
-  using response = boost::beast::http::response<boost::beast::http::string_body>;
-
   static void begin_attempt(exchange& s) {
     s.attempted = true;
     s.attempt_start = std::chrono::steady_clock::now();
@@ -1893,8 +1914,12 @@ private:
   }
 
   template <class Self> void finish(Self& self, const response& res) {
-    if (s_->listing)
-      return finish_list(self, res);
+    if (s_->listing) {
+      request_result out;
+      if (std::optional<error_info> e = read_list_(*this, res, out))
+        return complete(self, std::move(*e));
+      return self.complete(std::exception_ptr(), std::move(out));
+    }
     // The completion is read where the handler takes it from: not moved
     // there, and its `raw` keeps the arena it was parsed into.
     request_result out;
@@ -1922,15 +1947,15 @@ private:
     self.complete(std::exception_ptr(), std::move(out));
   }
 
-  // The model list of a GET .../models.
-  template <class Self> void finish_list(Self& self, const response& res) {
+  // The model list of a GET .../models, or why the answer is none.
+  std::optional<error_info> finish_list(const response& res, request_result& out) {
     auto parsed = try_parse_models(res.body());
     if (!parsed) {
       error_info e = parsed.error();
       e.message = "the " + std::to_string(res.result_int()) + " response from " +
                   s_->client->server().host_header + " is not a model list: " + e.message;
       e.retries = s_->retries;
-      return complete(self, std::move(e));
+      return e;
     }
     // What the answer's header fields say of the server, for detect_server().
     std::vector<std::pair<std::string, std::string>> fields;
@@ -1938,15 +1963,14 @@ private:
       fields.emplace_back(std::string(f.name_string()), std::string(f.value()));
     s_->client->heard_from(server_from_headers(fields));
     log_attempt("");
-    request_result out;
     out.models = std::move(*parsed);
     release();
-    self.complete(std::exception_ptr(), std::move(out));
+    return std::nullopt;
   }
 
   // Hands the connection and the parser, now at the start of the body, to a
   // stream. From here on the request is never retried.
-  template <class Self> void open_stream(Self& self) {
+  void open_stream(request_result& out) {
     exchange& s = *s_;
     const client_options& o = s.client->options();
     if (s.client->logging(log_level::info)) {
@@ -1972,9 +1996,7 @@ private:
       state->end_by = std::chrono::steady_clock::now() + s.stream_timeout;
     state->conn->expires_never();
     release();
-    request_result out;
     out.stream = std::move(state);
-    self.complete(std::exception_ptr(), std::move(out));
   }
 
   // Hands the exchange back to the client before the handler runs, so a
@@ -1998,6 +2020,8 @@ private:
   }
 
   std::unique_ptr<exchange> s_;
+  list_reader read_list_;
+  stream_opener open_stream_;
 };
 
 } // namespace detail

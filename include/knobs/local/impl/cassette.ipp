@@ -11,6 +11,7 @@
 #include <knobs/detail/tls_host.hpp>
 #include <knobs/detail/url.hpp>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,13 +19,13 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
@@ -35,6 +36,7 @@
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -193,9 +195,21 @@ forward(const cassette_upstream& up, const received_request& r) {
                                             ioc.get_executor(), boost::asio::cancellation_slot()));
     finish();
   }
-  http::async_write(stream, req,
-                    knobs::detail::byte_stream::io_handler(done, ioc.get_executor(),
-                                                           boost::asio::cancellation_slot()));
+  // The request's bytes as Beast's serializer writes them (the start line,
+  // each field as set, the blank line, the body), written as the client
+  // writes its requests: the serializer and its write operations, compiled
+  // for this one call, cost each program that uses the cassette about 2 s of
+  // compile time in header-only mode.
+  std::string head;
+  head.append(req.method_string()).append(" ").append(req.target()).append(" HTTP/1.1\r\n");
+  for (const auto& field : req.base())
+    head.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+  head.append("\r\n");
+  boost::asio::async_write(stream,
+                           std::array<boost::asio::const_buffer, 2>{
+                               boost::asio::buffer(head), boost::asio::buffer(req.body())},
+                           knobs::detail::byte_stream::io_handler(
+                               done, ioc.get_executor(), boost::asio::cancellation_slot()));
   finish();
   http::response_parser<http::string_body> parser;
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
