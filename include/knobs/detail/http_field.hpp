@@ -17,6 +17,15 @@
 namespace knobs {
 namespace detail {
 
+// Appends each of `fields` (Beast's header fields, in their order) as
+// "Name: value" and CRLF, then the blank line that ends a head: the bytes
+// Beast's serializer writes after the start line.
+template <class Fields> void append_fields_and_end(std::string& head, const Fields& fields) {
+  for (const auto& field : fields)
+    head.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+  head.append("\r\n");
+}
+
 // Why `value` cannot be an HTTP field value (RFC 9110: visible characters,
 // space, tab and bytes from 0x80), or an empty string when it can. A CR or LF
 // would end the field and let the rest pass as fields of its own.

@@ -12,9 +12,6 @@
 namespace knobs {
 namespace detail {
 
-// std::to_chars without a precision is the shortest text that reads back as the
-// same double, and it ignores the locale: 0.7 is "0.7" under de_DE too, where
-// printf would write "0,7".
 // The text std::to_chars(v) writes, for the doubles a request carries most (a
 // knob such as 0.7, with a few decimals), in a few steps instead of its
 // general algorithm; false, writing nothing, for any other value.
@@ -39,7 +36,8 @@ inline bool append_few_decimals(std::string& out, double v) {
       continue;
     char digits[24];
     const int d = static_cast<int>(std::to_chars(digits, digits + sizeof digits, m).ptr - digits);
-    int significant = d; // m has no trailing zero when k > 0: k - 1 would do
+    // Only at k = 0 can m end in zeros (1000000 has one significant digit).
+    int significant = d;
     while (significant > 1 && digits[significant - 1] == '0')
       --significant;
     const int fixed = (a >= 1 ? d - k : 1) + (k > 0 ? 1 + k : 0);
@@ -71,6 +69,9 @@ inline bool append_few_decimals(std::string& out, double v) {
   return false;
 }
 
+// std::to_chars without a precision is the shortest text that reads back as the
+// same double, and it ignores the locale: 0.7 is "0.7" under de_DE too, where
+// printf would write "0,7".
 inline void append_number(std::string& out, double v) {
   if (append_few_decimals(out, v))
     return;

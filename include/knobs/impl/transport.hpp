@@ -61,6 +61,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cassert>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -1437,6 +1438,7 @@ private:
           return complete(self, switched_protocols());
         if (s.streaming && is_event_stream(s.head->get())) {
           request_result out;
+          assert(open_stream_); // start_open is the only start of a stream
           open_stream_(*this, out);
           return self.complete(std::exception_ptr(), std::move(out));
         }
@@ -1916,6 +1918,7 @@ private:
   template <class Self> void finish(Self& self, const response& res) {
     if (s_->listing) {
       request_result out;
+      assert(read_list_); // start_models is the only start of a list
       if (std::optional<error_info> e = read_list_(*this, res, out))
         return complete(self, std::move(*e));
       return self.complete(std::exception_ptr(), std::move(out));

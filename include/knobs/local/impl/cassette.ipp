@@ -6,6 +6,7 @@
 #include <knobs/local/cassette.hpp>
 
 #include <knobs/detail/byte_stream.hpp>
+#include <knobs/detail/http_field.hpp>
 #include <knobs/detail/redact.hpp>
 #include <knobs/detail/sse.hpp>
 #include <knobs/detail/tls_host.hpp>
@@ -202,9 +203,7 @@ forward(const cassette_upstream& up, const received_request& r) {
   // compile time in header-only mode.
   std::string head;
   head.append(req.method_string()).append(" ").append(req.target()).append(" HTTP/1.1\r\n");
-  for (const auto& field : req.base())
-    head.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
-  head.append("\r\n");
+  knobs::detail::append_fields_and_end(head, req.base());
   boost::asio::async_write(stream,
                            std::array<boost::asio::const_buffer, 2>{
                                boost::asio::buffer(head), boost::asio::buffer(req.body())},

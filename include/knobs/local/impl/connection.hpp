@@ -8,6 +8,7 @@
 // connection is kept alive. Everything here runs on the server's own thread.
 
 #include <knobs/detail/byte_stream.hpp>
+#include <knobs/detail/http_field.hpp>
 #include <knobs/local/response_plan.hpp>
 #include <knobs/version.hpp>
 
@@ -302,9 +303,7 @@ private:
     // for an ostream in each program that runs the server.
     std::string head = "HTTP/1.1 " + std::to_string(p.status) + " ";
     head.append(response.reason()).append("\r\n");
-    for (const auto& field : response)
-      head.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
-    head.append("\r\n");
+    knobs::detail::append_fields_and_end(head, response.base());
     return head;
   }
 
